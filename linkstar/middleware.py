@@ -1,0 +1,47 @@
+"""Project-wide middleware: language choice and caching of private pages."""
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+
+SUPPORTED = {code for code, _ in settings.LANGUAGES}
+
+
+def choose_language(request) -> str:
+    """The user's own choice, then the merchant's default, then the browser's (cookie, Accept-Language)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and getattr(user, "language", "") in SUPPORTED:
+        return user.language
+    merchant = getattr(request, "merchant", None)
+    if merchant is not None and merchant.default_language in SUPPORTED:
+        return merchant.default_language
+    return translation.get_language_from_request(request)
+
+
+class LanguageMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = choose_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class PrivateCacheMiddleware:
+    """Pages behind a login are never stored by browsers or proxies."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+            add_never_cache_headers(response)
+            response["Cache-Control"] += ", no-store"
+        return response

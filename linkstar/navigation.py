@@ -1,0 +1,93 @@
+"""The merchant pages' navigation, contributed by each app's `navigation.py`.
+
+An app lists `NAV_ITEMS = [NavItem(...)]`; an entry appears once its URL
+exists, so the shell grows as the apps do.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import import_module
+
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    order: int = 100
+    min_role: str = "viewer"
+
+
+@lru_cache(maxsize=1)
+def all_items() -> tuple[NavItem, ...]:
+    items = []
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.navigation")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.navigation":
+                raise
+            continue
+        items.extend(getattr(module, "NAV_ITEMS", []))
+    return tuple(sorted(items, key=lambda i: i.order))
+
+
+def navigation(request):
+    """Context processor: the entries the current member may open."""
+    from accounts.roles import role_allows
+    from accounts.selectors import memberships_of
+
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return {"nav_items": [], "my_memberships": []}
+    entries = []
+    current = request.path
+    for item in all_items():
+        if not role_allows(membership.role, item.min_role):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        active = current == url or (url != "/" and current.startswith(url))
+        entries.append({"label": item.label, "url": url, "active": active})
+    return {"nav_items": entries, "my_memberships": memberships_of(request.user)}
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A card on the dashboard: `context(request)` returns its context, or None to hide it."""
+
+    template: str
+    context: object
+    order: int = 100
+    min_role: str = "viewer"
+
+
+@lru_cache(maxsize=1)
+def all_panels() -> tuple[DashboardPanel, ...]:
+    panels = []
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.navigation")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.navigation":
+                raise
+            continue
+        panels.extend(getattr(module, "DASHBOARD_PANELS", []))
+    return tuple(sorted(panels, key=lambda p: p.order))
+
+
+def dashboard_panels(request) -> list[dict]:
+    from accounts.roles import role_allows
+
+    shown = []
+    for panel in all_panels():
+        if not role_allows(request.membership.role, panel.min_role):
+            continue
+        context = panel.context(request)
+        if context is not None:
+            shown.append({"template": panel.template, "context": context})
+    return shown

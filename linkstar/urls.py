@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import health
+
+admin.site.site_header = "Linkstar back office"
+admin.site.site_title = "Linkstar"
+
+api_v1 = [
+    path("", include("accounts.api_urls")),
+    path("", include("orders.api_urls")),
+    path("", include("templates_review.api_urls")),
+    path("", include("channels.api_urls")),
+    path("", include("billing.api_urls")),
+    path("", include("reviews.api_urls")),
+]
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("orders/", include("orders.urls")),
+    path("templates/", include("templates_review.urls")),
+    path("channels/", include("channels.urls")),
+    path("billing/", include("billing.urls")),
+    path("campaigns/", include("reviews.urls")),
+    path("", include("accounts.urls")),
+]
