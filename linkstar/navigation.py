@@ -43,7 +43,6 @@ def navigation(request):
     if membership is None:
         return {"nav_items": [], "my_memberships": []}
     entries = []
-    current = request.path
     for item in all_items():
         if not role_allows(membership.role, item.min_role):
             continue
@@ -51,8 +50,11 @@ def navigation(request):
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        active = current == url or (url != "/" and current.startswith(url))
-        entries.append({"label": item.label, "url": url, "active": active})
+        entries.append({"label": item.label, "url": url, "active": False})
+    # The entry whose URL is the longest prefix of this page is the current one.
+    matches = [e for e in entries if request.path.startswith(e["url"])]
+    if matches:
+        max(matches, key=lambda e: len(e["url"]))["active"] = True
     return {"nav_items": entries, "my_memberships": memberships_of(request.user)}
 
 
