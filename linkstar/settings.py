@@ -35,6 +35,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Twilio signature validation). Behind a proxy it is the proxy's address.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# Keys the hashes that recognise one buyer across stores and after erasure (linkstar/identity.py).
+# Changing it makes existing hashes (and suppressions) stop matching: set it once per deployment.
+IDENTITY_HASH_KEY = env.str("IDENTITY_HASH_KEY", default=SECRET_KEY)
+
 # Encrypted model fields (linkstar/crypto.py): the first key encrypts, all keys decrypt.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
