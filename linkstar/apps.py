@@ -6,4 +6,4 @@ class LinkstarConfig(AppConfig):
     verbose_name = "Linkstar"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers system checks)
+        from . import checks, schema  # noqa: F401  (registers system checks and the OpenAPI auth scheme)

@@ -86,8 +86,14 @@ def logged_in_client(user):
     from django.test import Client
 
     client = Client()
-    assert client.login(email=user.email, password=PASSWORD)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client
+
+
+def log_in(client, email: str, password: str = PASSWORD) -> bool:
+    """Logs in through the real login form (and so through the login-attempt limits)."""
+    response = client.post("/login/", {"username": email, "password": password})
+    return response.status_code == 302
 
 
 @pytest.fixture

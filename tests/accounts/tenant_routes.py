@@ -26,3 +26,10 @@ ROUTES = [
     Route("accounts:api_key_revoke", "object", kwargs=lambda w: {"pk": w.bob.api_key.pk}, methods=("post",)),
     Route("accounts-api:merchant", "list"),
 ]
+
+API_DOCS = "the API's schema and viewers: authentication required, no merchant data"
+ROUTES += [
+    Route("api-schema", "public", why=API_DOCS),
+    Route("api-docs", "public", why=API_DOCS),
+    Route("api-redoc", "public", why=API_DOCS),
+]

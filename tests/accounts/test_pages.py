@@ -5,6 +5,7 @@ from django.core import mail
 
 from accounts.models import Membership, User
 from accounts.roles import Role
+from tests.conftest import log_in
 from tests.factories.accounts import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +78,7 @@ def test_password_reset_by_email(client, alice):
     set_url = form_page.redirect_chain[-1][0]
     response = client.post(set_url, {"new_password1": "brand-new-passw0rd", "new_password2": "brand-new-passw0rd"})
     assert response.status_code == 302
-    assert client.login(email=alice.owner.email, password="brand-new-passw0rd")
+    assert log_in(client, alice.owner.email, "brand-new-passw0rd")
 
 
 def test_page_renders_in_chinese_after_switching_language(client_a, alice):
@@ -91,7 +92,7 @@ def test_page_renders_in_chinese_after_switching_language(client_a, alice):
 def test_language_falls_back_to_merchant_then_browser(client, alice):
     alice.merchant.default_language = "zh-hans"
     alice.merchant.save()
-    client.login(email=alice.owner.email, password=PASSWORD)
+    assert log_in(client, alice.owner.email, PASSWORD)
     assert "仪表板".encode() in client.get("/dashboard/").content
     anonymous = client.__class__()
     page = anonymous.get("/login/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from accounts.models import Membership, Merchant, User
+from tests.conftest import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ def test_demo_is_idempotent():
 
 def test_demo_users_can_log_in(client, settings):
     call_command("demo", stdout=io.StringIO())
-    assert client.login(email="chen@demo.linkstar.test", password=settings.DEMO_PASSWORD)
+    assert log_in(client, "chen@demo.linkstar.test", settings.DEMO_PASSWORD)
     assert "仪表板".encode() in client.get("/dashboard/").content
 
 

@@ -1,0 +1,53 @@
+import pytest
+from django.test import override_settings
+
+from tests.conftest import api_client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schema_needs_authentication(client):
+    assert client.get("/api/schema/").status_code in (401, 403)
+
+
+def test_schema_describes_every_api_route_and_the_key_scheme(api_a):
+    response = api_a.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert schema["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
+    assert "/api/v1/merchant" in schema["paths"]
+
+
+def test_docs_pages_are_served_locally_for_a_signed_in_merchant(client_a):
+    for url in ["/api/docs/", "/api/redoc/"]:
+        response = client_a.get(url)
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "cdn." not in body and "googleapis" not in body
+        assert "unsafe-inline" not in response["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+
+
+@override_settings(
+    REST_FRAMEWORK={
+        **__import__("django.conf").conf.settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api": "3/min"},
+    }
+)
+def test_api_key_rate_limit_answers_429_with_retry_after(alice, bob):
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import SimpleRateThrottle
+
+    api_settings.reload()
+    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    try:
+        client = api_client_for(alice.api_key_plaintext)
+        codes = [client.get("/api/v1/merchant").status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        limited = client.get("/api/v1/merchant")
+        assert int(limited["Retry-After"]) > 0
+        # Another merchant's key has its own allowance.
+        assert api_client_for(bob.api_key_plaintext).get("/api/v1/merchant").status_code == 200
+    finally:
+        api_settings.reload()
+        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
