@@ -45,3 +45,40 @@ class PrivateCacheMiddleware:
             add_never_cache_headers(response)
             response["Cache-Control"] += ", no-store"
         return response
+
+
+def is_outage(exc: BaseException | None) -> bool:
+    """A database or broker that cannot be reached right now (worth retrying), not a bug."""
+    from django.db import InterfaceError, OperationalError
+    from kombu.exceptions import OperationalError as BrokerError
+
+    return isinstance(exc, OperationalError | InterfaceError | BrokerError | ConnectionError | TimeoutError)
+
+
+def outage_response(request):
+    from django.http import HttpResponse, JsonResponse
+
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": "Service temporarily unavailable; retry later."}, status=503)
+    else:
+        response = HttpResponse(
+            "<!doctype html><title>Linkstar</title><h1>Temporarily unavailable</h1><p>Please retry in a moment.</p>",
+            status=503,
+        )
+    response["Retry-After"] = "5"
+    return response
+
+
+class OutageMiddleware:
+    """A database or broker outage answers 503 with Retry-After, so clients and providers retry."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if is_outage(exception):
+            return outage_response(request)
+        return None

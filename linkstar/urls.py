@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from . import health
 
+handler500 = "linkstar.errors.handler500"
+
 admin.site.site_header = "Linkstar back office"
 admin.site.site_title = "Linkstar"
 
