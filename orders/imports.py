@@ -394,10 +394,16 @@ def _merge_row(group: OrderGroup, row: list[Any], index: dict[str, int], mapping
         line_price = cell("line_price")
         if item["unit_price"] in ("", None) and line_price not in ("", None):
             try:
-                total, quantity = parse_decimal(line_price), parse_quantity(item["quantity"])
-                item["unit_price"] = str((total / Decimal(quantity)).quantize(Decimal("0.01"))) if total else ""
+                quantity = parse_quantity(item["quantity"])
+            except FieldError:
+                quantity = None  # reported against the quantity column when the order is validated
+            try:
+                total = parse_decimal(line_price)
             except FieldError as exc:
+                total = None
                 group.errors.append({"column": mapping.get("line_price", ""), "message": str(exc)})
+            if total is not None and quantity:
+                item["unit_price"] = str((total / Decimal(quantity)).quantize(Decimal("0.01")))
         order["items"].append(item)
         group.item_lines.append(line)
 
