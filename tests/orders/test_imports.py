@@ -79,13 +79,14 @@ def test_importing_the_same_file_again_changes_nothing(store_a):
 
 
 def test_gb18030_files_from_chinese_excel_are_read(store_a):
+    header = ["订单号", "下单时间", "买家姓名", "买家邮箱", "电话", "国家", "城市", "邮编", "商品名称", "SKU",
+              "数量", "单价", "币种", "运单号"]  # fmt: skip
     rows = [
-        ["订单号", "下单时间", "买家姓名", "买家邮箱", "电话", "国家", "城市", "邮编", "商品名称", "SKU", "数量", "单价", "币种",
-         "运单号"],
-        ["CN-1", "2025/03/01 10:00", "王小明", "wang@example.test", "138 0013 8000", "中国", "深圳", "518000", "蓝牙耳机",
-         "BT-1", "1", "199.00", "CNY", "SF123 456"],
-        ["CN-2", "2025年03月02日", "Müller", "mueller@example.test", "", "德国", "München", "80331", "保温杯", "CUP", "2",
-         "15,50", "EUR", ""],
+        header,
+        ["CN-1", "2025/03/01 10:00", "王小明", "wang@example.test", "138 0013 8000", "中国", "深圳", "518000",
+         "蓝牙耳机", "BT-1", "1", "199.00", "CNY", "SF123 456"],
+        ["CN-2", "2025年03月02日", "Müller", "mueller@example.test", "", "德国", "München", "80331", "保温杯",
+         "CUP", "2", "15,50", "EUR", ""],
     ]  # fmt: skip
     content = csv_bytes(rows, encoding="gb18030")
     with pytest.raises(UnicodeDecodeError):

@@ -24,8 +24,9 @@ PII = {
 
 
 def zelda_row(external_id="Z1"):
-    row = order_row(external_id, buyer={"name": PII["name"], "email": PII["email"], "phone": PII["phone"],
-                    "consents": [{"channel": "email", "ip": "198.51.100.7", "recorded_at": "2025-03-01T00:00:00Z"}]})  # fmt: skip
+    consent = {"channel": "email", "ip": "198.51.100.7", "recorded_at": "2025-03-01T00:00:00Z"}
+    buyer = {"name": PII["name"], "email": PII["email"], "phone": PII["phone"], "consents": [consent]}
+    row = order_row(external_id, buyer=buyer)
     row["ship_to"] = {"name": PII["name"], "line1": PII["line1"], "line2": PII["line2"], "city": PII["city"],
                       "region": "London", "postal_code": PII["postal"], "country": "GB"}  # fmt: skip
     return row
