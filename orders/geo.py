@@ -1,7 +1,7 @@
 """Countries, regions, languages and time zones of buyers, derived when a source does not say.
 
 Sending windows are in the buyer's local time, so a buyer without a time zone gets one from their
-phone number (libphonenumber knows US area codes), else from their state or province, else from the
+state or province, else from their phone number (libphonenumber knows US area codes), else from the
 country's main zone. Country names in English or Chinese ("Germany", "德国") are read as ISO codes.
 """
 
@@ -101,9 +101,18 @@ def country_code(raw: str) -> str | None:
     return _country_names().get(_fold(value))
 
 
+MULTI_ZONE_COUNTRIES = frozenset({"US", "CA", "AU", "BR", "MX", "RU", "ID", "AR", "CL", "KZ"})
+
+
 def derive_time_zone(*, country: str, region: str = "", phone_e164: str = "") -> str:
-    """The buyer's likely zone: phone (when it names one zone), else state/province, else country; or ""."""
-    if phone_e164:
+    """The buyer's likely zone: the state or province they ship to, else their phone's area (in countries
+    with several zones; libphonenumber knows US area codes), else the country's main zone; or ""."""
+    by_region = REGION_TIME_ZONE.get(country)
+    if by_region and region:
+        zone = by_region.get(region.strip().upper())
+        if zone:
+            return zone
+    if phone_e164 and (not country or country in MULTI_ZONE_COUNTRIES):
         try:
             number = phonenumbers.parse(phone_e164, None)
         except phonenumbers.NumberParseException:
@@ -112,11 +121,6 @@ def derive_time_zone(*, country: str, region: str = "", phone_e164: str = "") ->
             zones = [z for z in phone_timezones.time_zones_for_number(number) if z in known_time_zones()]
             if len(zones) == 1:
                 return zones[0]
-    by_region = REGION_TIME_ZONE.get(country)
-    if by_region and region:
-        zone = by_region.get(region.strip().upper())
-        if zone:
-            return zone
     return COUNTRY_TIME_ZONE.get(country, "")
 
 

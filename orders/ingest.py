@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -173,7 +173,7 @@ def _write(store: Store, valid: list[tuple[int, ParsedOrder]], results: list, so
     buyer_ids = _upsert_buyers(store, [p for _i, p, _o in to_write])
 
     orders: list[Order] = []
-    events: list[tuple[str, OrderEvent]] = []
+    delivered_events: list[tuple[str, OrderEvent]] = []
     for _index, parsed, old in to_write:
         values = dict(parsed.order)
         flags = dict(parsed.flags)
@@ -210,7 +210,8 @@ def _write(store: Store, valid: list[tuple[int, ParsedOrder]], results: list, so
                 **flags,
             )
         )
-        events.extend((parsed.external_id, e) for e in _events_for(store, parsed, old, source, now, delivered_changed))
+        if values["delivered_at"] is not None and parsed.order["delivered_at"] is not None:
+            delivered_events.append((parsed.external_id, _delivered_event(store, parsed, source, delivered_changed)))
 
     Order.objects.bulk_create(
         orders,
@@ -238,9 +239,11 @@ def _write(store: Store, valid: list[tuple[int, ParsedOrder]], results: list, so
     ]
     if consents:
         Consent.objects.bulk_create(consents, ignore_conflicts=True)
-    for external_id, event in events:
+    _insert_timeline(store, to_write, order_id, source, now)
+    for external_id, event in delivered_events:
         event.order_id = order_id[external_id]
-    OrderEvent.objects.bulk_create([e for _x, e in events], ignore_conflicts=True)
+    if delivered_events:
+        OrderEvent.objects.bulk_create([e for _x, e in delivered_events], ignore_conflicts=True)
 
     for index, parsed, old in to_write:
         status = "updated" if old is not None else "created"
@@ -288,43 +291,57 @@ def _upsert_buyers(store: Store, parsed_orders: list[ParsedOrder]) -> dict[str, 
     return ids
 
 
-def _events_for(
-    store: Store, parsed: ParsedOrder, old: dict | None, source: str, now: dt.datetime, delivered_changed: bool
-) -> list[OrderEvent]:
-    """Timeline entries for a written row (their order ids are filled in once the orders have ids)."""
-    values = parsed.order
+def _delivered_event(store: Store, parsed: ParsedOrder, source: str, applied: bool) -> OrderEvent:
+    at = parsed.order["delivered_at"]
+    return OrderEvent(
+        merchant_id=store.merchant_id,
+        type=OrderEvent.Type.DELIVERED,
+        source=source,
+        occurred_at=at,
+        dedupe_key=f"{source}:delivered:{at.isoformat()}",
+        applied=applied,
+        data={},
+    )
 
-    def event(type_, occurred_at, key, applied=True):
-        return OrderEvent(
-            merchant_id=store.merchant_id,
-            type=type_,
-            source=source,
-            occurred_at=occurred_at or now,
-            dedupe_key=key,
-            applied=applied,
-            data={},
-        )
 
-    out = []
-    if old is None:
-        out.append(event(OrderEvent.Type.CREATED, values["placed_at"] or now, f"{source}:created"))
-    else:
-        out.append(event(OrderEvent.Type.UPDATED, now, f"{source}:updated:{parsed.content_hash}"))
-    if values["shipped_at"] and (old is None or old["shipped_at"] is None):
-        out.append(event(OrderEvent.Type.SHIPPED, values["shipped_at"], f"{source}:shipped"))
-    if values["delivered_at"]:
-        iso = values["delivered_at"].isoformat()
-        out.append(
-            event(OrderEvent.Type.DELIVERED, values["delivered_at"], f"{source}:delivered:{iso}", delivered_changed)
-        )
-    flag_events = {
-        "cancelled": OrderEvent.Type.CANCELLED,
-        "refunded": OrderEvent.Type.REFUNDED,
-        "returned": OrderEvent.Type.RETURNED,
-        "claim_open": OrderEvent.Type.CLAIM_OPENED,
-        "buyer_reviewed": OrderEvent.Type.REVIEWED,
-    }
-    for flag, type_ in flag_events.items():
-        if parsed.flags[flag] and (old is None or not old[flag]):
-            out.append(event(type_, now, f"{source}:{flag}"))
-    return out
+# Timeline entries written straight from the order rows, one INSERT … SELECT per kind, so a batch of 1,000
+# orders does not build 2,000 event objects in Python. (type, when it happened, dedupe key suffix)
+_TIMELINE_SQL = {
+    "created": (OrderEvent.Type.CREATED, "COALESCE(o.placed_at, %s)", "':created'"),
+    "updated": (OrderEvent.Type.UPDATED, "%s", "':updated:' || o.content_hash"),
+    "shipped": (OrderEvent.Type.SHIPPED, "COALESCE(o.shipped_at, %s)", "':shipped'"),
+    "cancelled": (OrderEvent.Type.CANCELLED, "%s", "':cancelled'"),
+    "refunded": (OrderEvent.Type.REFUNDED, "%s", "':refunded'"),
+    "returned": (OrderEvent.Type.RETURNED, "%s", "':returned'"),
+    "claim_open": (OrderEvent.Type.CLAIM_OPENED, "%s", "':claim_open'"),
+    "buyer_reviewed": (OrderEvent.Type.REVIEWED, "%s", "':buyer_reviewed'"),
+}
+
+
+def _insert_timeline(
+    store: Store, to_write: list[tuple[int, ParsedOrder, dict | None]], order_id: dict[str, int], source: str, now
+) -> None:
+    """created / updated / shipped / flag events of the written rows (a replay of one is ignored)."""
+    ids: dict[str, list[int]] = {kind: [] for kind in _TIMELINE_SQL}
+    for _index, parsed, old in to_write:
+        pk = order_id[parsed.external_id]
+        ids["created" if old is None else "updated"].append(pk)
+        if parsed.order["shipped_at"] and (old is None or old["shipped_at"] is None):
+            ids["shipped"].append(pk)
+        for flag in ORDER_FLAGS:
+            if parsed.flags[flag] and (old is None or not old[flag]):
+                ids[flag].append(pk)
+    table = connection.ops.quote_name(OrderEvent._meta.db_table)
+    orders_table = connection.ops.quote_name(Order._meta.db_table)
+    with connection.cursor() as cursor:
+        for kind, pks in ids.items():
+            if not pks:
+                continue
+            type_, occurred, suffix = _TIMELINE_SQL[kind]
+            placeholders = ", ".join(["%s"] * len(pks))
+            sql = (
+                f"INSERT INTO {table} (merchant_id, order_id, type, source, occurred_at, received_at, dedupe_key, "  # noqa: S608
+                f"applied, data) SELECT o.merchant_id, o.id, %s, %s, {occurred}, %s, %s || {suffix}, %s, '{{}}' "
+                f"FROM {orders_table} o WHERE o.id IN ({placeholders}) ON CONFLICT (order_id, dedupe_key) DO NOTHING"
+            )
+            cursor.execute(sql, [type_, source, now, now, source, True, *pks])

@@ -150,8 +150,11 @@ def test_us_buyers_get_the_zone_of_their_state_or_phone(store_a):
     row["ship_to"] = {"country": "US", "region": "CA"}
     services.upsert_orders(store=store_a, rows=[row, order_row("NY1")])
     assert Buyer.objects.get(email="pat@example.test").time_zone == "America/Los_Angeles"
-    # (415) is a San Francisco number: the phone wins over the Illinois address
-    assert Order.objects.get(external_id="NY1").buyer.time_zone == "America/Los_Angeles"
+    assert Order.objects.get(external_id="NY1").buyer.time_zone == "America/Chicago"  # shipped to Illinois
+    no_state = order_row("SF1", buyer={"name": "Sam", "phone": "(415) 555-2671"})
+    no_state["ship_to"] = {"country": "US"}
+    services.upsert_orders(store=store_a, rows=[no_state])
+    assert Order.objects.get(external_id="SF1").buyer.time_zone == "America/Los_Angeles"  # a San Francisco number
 
 
 def test_the_same_person_in_two_orders_is_one_buyer(store_a):
