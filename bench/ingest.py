@@ -66,17 +66,29 @@ def make_rows(n: int, seed: int = 4) -> list[dict]:
                 "carrier": "UPS",
                 "tracking_number": f"1Z{i:012d}",
                 "shipped_at": (placed + timedelta(days=1)).isoformat(),
-                "ship_to": {"line1": f"{i} Main St", "city": city, "region": region, "postal_code": postal,
-                            "country": country},  # fmt: skip
+                "ship_to": {
+                    "line1": f"{i} Main St",
+                    "city": city,
+                    "region": region,
+                    "postal_code": postal,
+                    "country": country,
+                },  # fmt: skip
                 "buyer": {
                     "name": f"Buyer {i}",
                     "email": f"buyer{i}@example.test",
-                    "phone": phone.format(digits) if "{:02d}" not in phone else phone.format(digits // 100, digits % 100),
+                    "phone": phone.format(digits)
+                    if "{:02d}" not in phone
+                    else phone.format(digits // 100, digits % 100),
                     "language": language,
                 },
                 "items": [
-                    {"sku": sku, "product_id": pid, "title": title, "quantity": 1 + k,
-                     "unit_price": f"{rng.randrange(500, 5000) / 100:.2f}"}
+                    {
+                        "sku": sku,
+                        "product_id": pid,
+                        "title": title,
+                        "quantity": 1 + k,
+                        "unit_price": f"{rng.randrange(500, 5000) / 100:.2f}",
+                    }
                     for k, (sku, pid, title) in enumerate(items)
                 ],  # fmt: skip
             }
