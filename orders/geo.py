@@ -96,9 +96,14 @@ def country_code(raw: str) -> str | None:
     value = (raw or "").strip()
     if not value:
         return None
-    if len(value) == 2 and value.isascii() and value.isalpha():
+    if len(value) == 2 and value.upper() in _country_codes():
         return value.upper()
     return _country_names().get(_fold(value))
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> frozenset[str]:
+    return frozenset(_country_names().values())
 
 
 MULTI_ZONE_COUNTRIES = frozenset({"US", "CA", "AU", "BR", "MX", "RU", "ID", "AR", "CL", "KZ"})
