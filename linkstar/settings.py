@@ -285,3 +285,9 @@ LOGGING = {
 
 # --- Demo ---------------------------------------------------------------------
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="linkstar-demo-2026")
+
+# --- orders ---
+# Largest body the bulk order / event endpoints accept (413 above it); 1,000 orders are about 1.5 MB.
+ORDERS_BULK_MAX_BYTES = env.int("ORDERS_BULK_MAX_BYTES", default=DATA_UPLOAD_MAX_MEMORY_SIZE)
+# Largest CSV / XLSX order file the import page accepts.
+ORDERS_IMPORT_MAX_BYTES = env.int("ORDERS_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)

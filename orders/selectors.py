@@ -1,0 +1,186 @@
+"""Reads for orders: its own pages and API, and other apps (campaigns, channels, connectors).
+
+For campaigns (reviews/):
+    delivered_orders(merchant=, stores=, delivered_from=, delivered_to=, include_excluded=False)
+        delivered orders with buyer and store loaded; by default without cancelled, refunded,
+        returned, claimed or reviewed ones (served by the partial index `order_contactable_delivered`).
+    current_consent(buyer=, channel=) / has_consent(buyer=, channel=)
+    buyers_with_identity(merchant=, email_hash=, phone_hash=)   one person across the merchant's stores
+For connectors:
+    orders_by_tracking_number(merchant=, tracking_number=), order_by_external_id(store=, external_id=)
+Amazon: `Order.earliest_delivery_date` / `latest_delivery_date` give the Solicitations window, and
+`Buyer.email_is_relay` (always true for Amazon stores) means "never email this address".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Merchant
+from linkstar.identity import InvalidAddress, email_hash
+
+from . import imports
+from .models import Buyer, Consent, ImportJob, Order, OrderEvent, Store
+from .parsing import context_for, normalize_tracking_number, parse_order, zone
+
+
+def stores_of(merchant: Merchant) -> QuerySet[Store]:
+    return Store.objects.for_merchant(merchant).order_by("name", "pk")
+
+
+def store_of(merchant: Merchant, pk: int) -> Store | None:
+    return Store.objects.for_merchant(merchant).filter(pk=pk).first()
+
+
+def orders_of(merchant: Merchant) -> QuerySet[Order]:
+    return Order.objects.for_merchant(merchant).select_related("store", "buyer")
+
+
+def search_orders(
+    merchant: Merchant,
+    *,
+    q: str = "",
+    store: Store | None = None,
+    status: str = "",
+    delivered: str = "",
+    country: str = "",
+) -> QuerySet[Order]:
+    """The orders page: search by order number / external id, buyer email, or tracking number."""
+    qs = orders_of(merchant)
+    if store is not None:
+        qs = qs.filter(store=store)
+    if status:
+        qs = qs.filter(status=status)
+    if country:
+        qs = qs.filter(ship_country=country.upper())
+    if delivered == "yes":
+        qs = qs.filter(delivered_at__isnull=False)
+    elif delivered == "no":
+        qs = qs.filter(delivered_at__isnull=True)
+    q = (q or "").strip()
+    if q:
+        match = Q(number__iexact=q) | Q(external_id__iexact=q) | Q(tracking_number=normalize_tracking_number(q))
+        if q.startswith("#"):
+            match |= Q(number__iexact=q.lstrip("#"))
+        else:
+            match |= Q(number__iexact=f"#{q}")
+        if "@" in q:
+            with contextlib.suppress(InvalidAddress):
+                match |= Q(buyer__email_hash=email_hash(merchant.pk, q))
+            match |= Q(buyer__email__icontains=q)
+        qs = qs.filter(match)
+    return qs.order_by("-placed_at", "-pk")
+
+
+def order_detail(merchant: Merchant, pk: int) -> Order | None:
+    return (
+        orders_of(merchant)
+        .prefetch_related(
+            "items",
+            Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("occurred_at", "pk")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def delivered_orders(
+    *,
+    merchant: Merchant,
+    stores: Iterable[Store] | None = None,
+    delivered_from: dt.datetime | None = None,
+    delivered_to: dt.datetime | None = None,
+    include_excluded: bool = False,
+) -> QuerySet[Order]:
+    """Delivered orders in a window, for campaigns: buyer and store joined, items prefetched."""
+    qs = Order.objects.for_merchant(merchant).delivered_between(delivered_from, delivered_to)
+    if stores is not None:
+        qs = qs.for_stores(list(stores))
+    if not include_excluded:
+        qs = qs.not_excluded()
+    return qs.select_related("store", "buyer").prefetch_related("items").order_by("delivered_at", "pk")
+
+
+def orders_by_tracking_number(*, merchant: Merchant, tracking_number: str) -> QuerySet[Order]:
+    number = normalize_tracking_number(tracking_number)
+    if not number:
+        return Order.objects.none()
+    return Order.objects.for_merchant(merchant).filter(tracking_number=number)
+
+
+def order_by_external_id(*, store: Store, external_id: str) -> Order | None:
+    return Order.objects.filter(store=store, external_id=external_id).first()
+
+
+def buyer_of(merchant: Merchant, pk: int) -> Buyer | None:
+    return Buyer.objects.for_merchant(merchant).select_related("store").filter(pk=pk).first()
+
+
+def buyers_with_identity(*, merchant: Merchant, email_hash: str = "", phone_hash: str = "") -> QuerySet[Buyer]:
+    """Every buyer record of one person across the merchant's stores (by hashed email or phone)."""
+    match = Q(pk__in=[])
+    if email_hash:
+        match |= Q(email_hash=email_hash)
+    if phone_hash:
+        match |= Q(phone_hash=phone_hash)
+    return Buyer.objects.for_merchant(merchant).filter(match)
+
+
+def current_consent(*, buyer: Buyer, channel: str) -> Consent | None:
+    """The buyer's latest consent record for a channel (None: never asked)."""
+    return buyer.consents.filter(channel=channel).order_by("-recorded_at", "-pk").first()
+
+
+def has_consent(*, buyer: Buyer, channel: str) -> bool:
+    consent = current_consent(buyer=buyer, channel=channel)
+    return consent is not None and consent.status == Consent.Status.GRANTED
+
+
+def consents_of(buyer: Buyer) -> QuerySet[Consent]:
+    return buyer.consents.order_by("-recorded_at", "-pk")
+
+
+def order_counts(merchant: Merchant) -> dict[str, int]:
+    """The dashboard card: all orders, delivered in the last 30 days, shipped and waiting for delivery."""
+    since = timezone.now() - dt.timedelta(days=30)
+    return Order.objects.for_merchant(merchant).aggregate(
+        total=Count("pk"),
+        delivered_30d=Count("pk", filter=Q(delivered_at__gte=since)),
+        awaiting_delivery=Count("pk", filter=Q(delivered_at__isnull=True, cancelled=False, shipped_at__isnull=False)),
+        stores=Count("store", distinct=True),
+    )
+
+
+def import_jobs_of(merchant: Merchant) -> QuerySet[ImportJob]:
+    return ImportJob.objects.for_merchant(merchant).select_related("store", "created_by").defer("content")
+
+
+def preview_import(job: ImportJob, mapping: dict[str, str] | None = None) -> list[dict]:
+    """The first orders of an uploaded file as they would be imported, each with its errors (nothing saved)."""
+    mapping = mapping if mapping is not None else job.mapping
+    if job.content is None:
+        return []
+    table = imports.read_table(bytes(job.content), job.filename)
+    groups = imports.group_orders(table, mapping)[: imports.PREVIEW_ORDERS]
+    ctx = context_for(job.store, naive_tz=zone(job.merchant.default_time_zone))
+    preview = []
+    for group in groups:
+        errors = [{"row": group.lines[0], **e} for e in group.errors]
+        parsed = None
+        if not errors:
+            parsed, field_errors = parse_order(group.row, ctx)
+            errors = [
+                {
+                    "row": imports.line_of(e["field"], group),
+                    "column": imports.column_of(e["field"], mapping),
+                    "message": e["message"],
+                }
+                for e in field_errors
+            ]
+        preview.append({"lines": group.lines, "row": group.row, "parsed": parsed, "errors": errors})
+    return preview

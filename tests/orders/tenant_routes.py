@@ -1,0 +1,32 @@
+from tests.tenancy import Route
+
+
+def _obj(name):
+    return lambda w: {"pk": w.bob.objects[name].pk}
+
+
+ROUTES = [
+    Route("orders:list", "list"),
+    Route("orders:detail", "object", kwargs=_obj("order")),
+    Route("orders:mark_delivered", "object", kwargs=_obj("order"), methods=("post",)),
+    Route("orders:stores", "list"),
+    Route("orders:store_edit", "object", kwargs=_obj("store"), methods=("get", "post")),
+    Route("orders:buyer", "object", kwargs=_obj("buyer")),
+    Route("orders:buyer_export", "object", kwargs=_obj("buyer")),
+    Route("orders:buyer_erase", "object", kwargs=_obj("buyer"), methods=("post",)),
+    Route("orders:import", "list"),
+    Route("orders:import_detail", "object", kwargs=_obj("import_job"), methods=("get", "post")),
+    Route("orders:import_progress", "object", kwargs=_obj("import_job")),
+    Route("orders:import_errors", "object", kwargs=_obj("import_job")),
+    Route("orders-api:store-list", "list"),
+    Route("orders-api:store-detail", "object", kwargs=_obj("store")),
+    Route("orders-api:order-bulk", "object", kwargs=_obj("store"), methods=("post",), body=lambda w: {"orders": []}),
+    Route("orders-api:order-list", "list"),
+    Route("orders-api:order-detail", "object", kwargs=_obj("order")),
+    Route(
+        "orders-api:event-bulk",
+        "public",
+        why="events name orders by store id or tracking number, resolved only within the key's merchant; "
+        "tested in tests/orders/test_api.py (Bob's store or tracking number reports an error, writes nothing)",
+    ),
+]
