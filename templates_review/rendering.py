@@ -513,6 +513,7 @@ def _render(source: str, *, html: bool, context: dict, limit: int, field: str) -
 
 def render_source(*, subject: str, body_text: str, body_html: str, context: dict) -> RenderedMessage:
     """Render the three fields of a template; raises RenderError (or a subclass) with a clear message."""
+    build_context(context, _Budget())  # refuse a bad context even for text without tags
     rendered_subject = _render(subject, html=False, context=context, limit=MAX_OUTPUT_CHARS["subject"], field="subject")
     # A subject is one header line: a buyer's name cannot inject headers.
     rendered_subject = " ".join(rendered_subject.split())

@@ -61,7 +61,11 @@ def approved_version_for(
 
 
 def versions_of(template: MessageTemplate) -> QuerySet[TemplateVersion]:
-    return template.versions.select_related("created_by", "submitted_by", "decided_by").order_by("-number")
+    return (
+        TemplateVersion.objects.filter(template_id=template.pk)
+        .select_related("created_by", "submitted_by", "decided_by")
+        .order_by("-number")
+    )
 
 
 def last_approved_before(version: TemplateVersion) -> TemplateVersion | None:
