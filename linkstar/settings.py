@@ -247,3 +247,9 @@ LOGGING = {
 
 # --- Demo ---------------------------------------------------------------------
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="linkstar-demo-2026")
+
+# --- billing ---
+# Currency of prices, wallets and statements (ISO 4217), one per deployment.
+BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="USD")
+# A reservation nobody settled (a worker died before record_usage) is released after this many hours.
+BILLING_RESERVATION_TTL_HOURS = env.int("BILLING_RESERVATION_TTL_HOURS", default=72)
