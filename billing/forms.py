@@ -10,6 +10,14 @@ from .models import Channel, MessageClass, Plan
 CAP_FIELD = {"required": False, "min_value": Decimal("0"), "max_digits": 12, "decimal_places": 2}
 
 
+def _cents(value: Decimal | None) -> Decimal | None:
+    """A stored cap (six places) shown as the form takes it: 300.000000 -> 300.00."""
+    if value is None:
+        return None
+    cents = value.quantize(Decimal("0.01"))
+    return cents if cents == value else value
+
+
 def _channel_field_names(channel: str) -> tuple[str, str]:
     return f"{channel}_monthly", f"{channel}_daily"
 
@@ -58,15 +66,15 @@ class BudgetCapForm(forms.Form):
     @classmethod
     def initial_from(cls, cap, channel_caps) -> dict:
         initial = {
-            "monthly_limit": cap.monthly_limit,
-            "daily_limit": cap.daily_limit,
+            "monthly_limit": _cents(cap.monthly_limit),
+            "daily_limit": _cents(cap.daily_limit),
             "countries_follow_stores": cap.countries_follow_stores,
             "allowed_countries": ", ".join(cap.allowed_countries or []),
         }
         for channel, channel_cap in channel_caps.items():
             monthly, daily = _channel_field_names(channel)
-            initial[monthly] = channel_cap.monthly_limit
-            initial[daily] = channel_cap.daily_limit
+            initial[monthly] = _cents(channel_cap.monthly_limit)
+            initial[daily] = _cents(channel_cap.daily_limit)
         return initial
 
 
@@ -116,11 +124,11 @@ class QuoteForm(forms.Form):
         initial=1,
         help_text=_("e.g. a review request and a reminder = 2 (Amazon: always one per order)."),
     )
-    email_share = forms.DecimalField(label=_("% of orders reached by email"), **{**PERCENT, "initial": 60})
-    sms_share = forms.DecimalField(label=_("% reached by SMS"), **{**PERCENT, "initial": 10})
-    whatsapp_share = forms.DecimalField(label=_("% reached by WhatsApp"), **PERCENT)
+    email_share = forms.DecimalField(label=_("Orders reached by email (%)"), **{**PERCENT, "initial": 60})
+    sms_share = forms.DecimalField(label=_("Orders reached by SMS (%)"), **{**PERCENT, "initial": 10})
+    whatsapp_share = forms.DecimalField(label=_("Orders reached by WhatsApp (%)"), **PERCENT)
     amazon_solicitation_share = forms.DecimalField(
-        label=_("% reached by Amazon Request a Review"), **{**PERCENT, "initial": 30}
+        label=_("Orders reached by Amazon Request a Review (%)"), **{**PERCENT, "initial": 30}
     )
     sms_segments = forms.IntegerField(label=_("SMS segments per message"), min_value=1, max_value=10, initial=1)
     message_class = forms.ChoiceField(

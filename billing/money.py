@@ -40,3 +40,10 @@ def display(amount: Decimal | None) -> str:
     normal = amount.normalize()
     places = max(2, -normal.as_tuple().exponent)
     return f"{amount:,.{min(places, 6)}f}"
+
+
+def sum_of(queryset, field: str = "amount") -> Decimal:
+    """SUM of a money column as an exact Decimal (SQLite, the demo's database, sums decimals as floats)."""
+    from django.db.models import Sum
+
+    return quantize(Decimal(queryset.aggregate(s=Sum(field))["s"] or ZERO))

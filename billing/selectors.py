@@ -28,7 +28,7 @@ from .models import (
     UsageRecord,
     Wallet,
 )
-from .money import ZERO, billing_currency
+from .money import ZERO, billing_currency, quantize, sum_of
 from .periods import day_of, month_bounds, month_of
 
 # --- prices ----------------------------------------------------------------------------------
@@ -248,7 +248,7 @@ def usage_summary(merchant, month: dt.date) -> UsageSummary:
         )
         .order_by("channel", "country", "message_class")
     )
-    rows = [UsageRow(**row) for row in grouped]
+    rows = [UsageRow(**{**row, "amount": quantize(Decimal(row["amount"]))}) for row in grouped]
     channels: dict[str, list] = {}
     countries: dict[str, list] = {}
     for row in rows:
@@ -324,20 +324,17 @@ def verify_books(merchant) -> list[str]:
     """
     problems = []
     wallet = Wallet.objects.for_merchant(merchant).first()
-    ledger_sum = LedgerEntry.objects.for_merchant(merchant).aggregate(s=Sum("amount"))["s"] or ZERO
+    ledger_sum = sum_of(LedgerEntry.objects.for_merchant(merchant))
     held = Reservation.objects.for_merchant(merchant).filter(status=Reservation.Status.HELD)
-    held_sum = held.aggregate(s=Sum("amount"))["s"] or ZERO
+    held_sum = sum_of(held)
     balance = wallet.balance if wallet else ZERO
     reserved = wallet.reserved if wallet else ZERO
     if balance != ledger_sum:
         problems.append(f"balance {balance} != ledger sum {ledger_sum}")
     if reserved != held_sum:
         problems.append(f"reserved {reserved} != held reservations {held_sum}")
-    usage_sum = UsageRecord.objects.for_merchant(merchant).aggregate(s=Sum("amount"))["s"] or ZERO
-    ledger_usage = (
-        LedgerEntry.objects.for_merchant(merchant).filter(kind=LedgerEntry.Kind.USAGE).aggregate(s=Sum("amount"))["s"]
-        or ZERO
-    )
+    usage_sum = sum_of(UsageRecord.objects.for_merchant(merchant))
+    ledger_usage = sum_of(LedgerEntry.objects.for_merchant(merchant).filter(kind=LedgerEntry.Kind.USAGE))
     if usage_sum != -ledger_usage:
         problems.append(f"usage records {usage_sum} != usage in the ledger {-ledger_usage}")
 
@@ -352,11 +349,8 @@ def verify_books(merchant) -> list[str]:
         if counter.channel != ALL_CHANNELS:
             used = used.filter(channel=counter.channel)
             reserved_q = reserved_q.filter(channel=counter.channel)
-        used_amount = (
-            UsageRecord.objects.filter(message_ref__in=used.values("message_ref")).aggregate(s=Sum("amount"))["s"]
-            or ZERO
-        )
-        reserved_amount = reserved_q.aggregate(s=Sum("amount"))["s"] or ZERO
+        used_amount = sum_of(UsageRecord.objects.filter(message_ref__in=used.values("message_ref")))
+        reserved_amount = sum_of(reserved_q)
         if counter.amount_used != used_amount or counter.amount_reserved != reserved_amount:
             problems.append(
                 f"counter {counter.scope} {counter.period_start} {counter.channel}: "

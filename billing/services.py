@@ -55,7 +55,7 @@ from .models import (
     UsageRecord,
     Wallet,
 )
-from .money import ZERO, billing_currency, quantize, to_decimal
+from .money import ZERO, billing_currency, quantize, sum_of, to_decimal
 from .periods import day_of, month_of, next_month, previous_month
 from .quotes import Quote, QuoteLine, Volume, estimate_cost, volumes_from_mix  # noqa: F401  (public API)
 
@@ -188,8 +188,10 @@ def _post_ledger(
     reference: str = "",
     created_by=None,
     usage_record: UsageRecord | None = None,
+    release: Decimal = ZERO,
 ) -> LedgerEntry:
-    """Append one entry and move the (locked) wallet's balance by the same amount."""
+    """Append one entry and move the (locked) wallet's balance by the same amount (and free `release`
+    from its reserved money in the same UPDATE)."""
     wallet.balance += amount
     entry = LedgerEntry.objects.create(
         merchant_id=wallet.merchant_id,
@@ -204,7 +206,9 @@ def _post_ledger(
         usage_record=usage_record,
         created_at=at,
     )
-    Wallet.objects.filter(pk=wallet.pk).update(balance=F("balance") + amount, updated_at=at)
+    Wallet.objects.filter(pk=wallet.pk).update(
+        balance=F("balance") + amount, reserved=F("reserved") - release, updated_at=at
+    )
     return entry
 
 
@@ -449,13 +453,14 @@ def record_usage(
                 at=now,
                 reference=message_ref,
                 usage_record=record,
+                release=held_amount,
             )
+        elif held_amount:
+            Wallet.objects.filter(pk=wallet.pk).update(reserved=F("reserved") - held_amount)
         Reservation.objects.filter(pk=reservation.pk).update(status=Reservation.Status.CONSUMED, settled_at=now)
         _move_counters(
             wallet.merchant_id, reserved=-held_amount, used=amount, free_reserved=-held_free, free_used=free, **where
         )
-        if held_amount:
-            Wallet.objects.filter(pk=wallet.pk).update(reserved=F("reserved") - held_amount)
         return record
 
 
@@ -776,6 +781,8 @@ def _close_one(merchant, month: dt.date, now: dt.datetime) -> Statement:
             .annotate(messages=Count("id"), units=Sum("quantity"), included=Sum("included_units"), amount=Sum("amount"))
             .order_by("channel", "country", "message_class")
         )
+        for row in usage:
+            row["amount"] = quantize(Decimal(row["amount"]))
         usage_amount = sum((row["amount"] for row in usage), ZERO)
         entries = list(LedgerEntry.objects.filter(merchant_id=merchant.pk, period=month).order_by("created_at", "id"))
         by_kind: dict[str, Decimal] = {}
@@ -786,10 +793,7 @@ def _close_one(merchant, month: dt.date, now: dt.datetime) -> Statement:
                 f"{merchant} {month:%Y-%m}: usage {usage_amount} but the ledger has "
                 f"{-by_kind.get(LedgerEntry.Kind.USAGE, ZERO)}"
             )
-        opening = (
-            LedgerEntry.objects.filter(merchant_id=merchant.pk, period__lt=month).aggregate(s=Sum("amount"))["s"]
-            or ZERO
-        )
+        opening = sum_of(LedgerEntry.objects.filter(merchant_id=merchant.pk, period__lt=month))
         plan_fee = -by_kind.get(LedgerEntry.Kind.PLAN_FEE, ZERO)
         adjustments = by_kind.get(LedgerEntry.Kind.ADJUSTMENT, ZERO)
         statement = Statement.objects.create(
