@@ -320,7 +320,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
             reference=data.get("reference") or "",
             created_by=request.user,
         )
-        obj.pk = entry.pk
+        obj.pk, obj.amount, obj.currency = entry.pk, entry.amount, entry.currency  # for the "added" message
 
 
 # --- caps, usage, statements (read-only) ---------------------------------------------------

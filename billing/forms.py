@@ -33,7 +33,10 @@ class BudgetCapForm(forms.Form):
     allowed_countries = forms.CharField(
         label=_("Countries allowed for SMS and WhatsApp"),
         required=False,
-        help_text=_("ISO codes separated by commas, e.g. US, GB, DE. Used when the option above is off."),
+        help_text=_(
+            "ISO codes separated by commas, e.g. US, GB, DE. Used when the option above is off, "
+            "or while your stores' shipping countries are not known."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
