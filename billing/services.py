@@ -297,8 +297,18 @@ def authorize_send(
     if not message_ref or len(message_ref) > 64:
         raise ValueError("message_ref must be 1 to 64 characters")
     now = now or timezone.now()
-    book = selectors.current_price_book(now)
     merchant_id = merchant.pk
+    # Configuration first, before the lock, so the lock is held only for the counters and the writes.
+    book = selectors.current_price_book(now)
+    price = (
+        selectors.find_price(price_book=book, channel=channel, country=code, message_class=message_class)
+        if book is not None
+        else None
+    )
+    cap = BudgetCap.objects.filter(merchant_id=merchant_id).first()
+    channel_cap = ChannelCap.objects.filter(merchant_id=merchant_id, channel=channel).first()
+    plan = selectors.plan_of(merchant, now)
+    country_allowed = channel not in COUNTRY_RESTRICTED_CHANNELS or code in selectors.allowed_countries(merchant, cap)
 
     with transaction.atomic():
         wallet = _locked_wallet(merchant_id)
@@ -311,27 +321,20 @@ def authorize_send(
             if existing.status == Reservation.Status.CONSUMED:
                 return _refuse(message_ref, DenyReason.ALREADY_BILLED, currency=wallet.currency)
 
-        if book is None:
-            return _refuse(message_ref, DenyReason.NO_PRICE, currency=wallet.currency)
+        if price is None:
+            return _refuse(message_ref, DenyReason.NO_PRICE, currency=wallet.currency, quantity=quantity)
         if book.currency != wallet.currency:
             raise BillingError(f"price book {book.version} is in {book.currency}, the wallet in {wallet.currency}")
-        price = selectors.find_price(price_book=book, channel=channel, country=code, message_class=message_class)
-        if price is None:
-            return _refuse(message_ref, DenyReason.NO_PRICE, currency=book.currency, quantity=quantity)
-
-        cap = BudgetCap.objects.filter(merchant_id=merchant_id).first()
-        if channel in COUNTRY_RESTRICTED_CHANNELS and code not in selectors.allowed_countries(merchant, cap):
+        if not country_allowed:
             return _refuse(message_ref, DenyReason.COUNTRY_NOT_ALLOWED, currency=book.currency, quantity=quantity)
 
         day, month = day_of(now), month_of(now)
         counters = _counters(merchant_id, channel=channel, day=day, month=month)
-        plan = selectors.plan_of(merchant, now)
         included = plan.included_for(channel) if plan else 0
         month_channel = counters[(SpendCounter.Scope.MONTH, channel)]
         free = max(0, min(quantity, included - month_channel.free_used - month_channel.free_reserved))
         amount = quantize(price.unit_price * (quantity - free))
 
-        channel_cap = ChannelCap.objects.filter(merchant_id=merchant_id, channel=channel).first()
         limits = []
         for scope in (SpendCounter.Scope.MONTH, SpendCounter.Scope.DAY):
             field = "monthly_limit" if scope == SpendCounter.Scope.MONTH else "daily_limit"
