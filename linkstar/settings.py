@@ -291,3 +291,9 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="linkstar-demo-2026")
 ORDERS_BULK_MAX_BYTES = env.int("ORDERS_BULK_MAX_BYTES", default=DATA_UPLOAD_MAX_MEMORY_SIZE)
 # Largest CSV / XLSX order file the import page accepts.
 ORDERS_IMPORT_MAX_BYTES = env.int("ORDERS_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+
+# --- billing ---
+# Currency of prices, wallets and statements (ISO 4217), one per deployment.
+BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="USD")
+# A reservation nobody settled (a worker died before record_usage) is released after this many hours.
+BILLING_RESERVATION_TTL_HOURS = env.int("BILLING_RESERVATION_TTL_HOURS", default=72)
