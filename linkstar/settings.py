@@ -247,3 +247,19 @@ LOGGING = {
 
 # --- Demo ---------------------------------------------------------------------
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="linkstar-demo-2026")
+
+# --- channels ---
+# Provider API URLs may be pointed elsewhere (the local fakes of `manage.py run_fake_providers`, tests).
+# Never in production: a merchant could otherwise aim our requests (and their keys) at any host.
+CHANNELS_PROVIDER_URL_OVERRIDES = env.bool("CHANNELS_PROVIDER_URL_OVERRIDES", default=not PRODUCTION)
+# Where Amazon SNS signing certificates and SubscribeURLs may live (checked before they are fetched).
+CHANNELS_SNS_URL_REGEX = env.str("CHANNELS_SNS_URL_REGEX", default=r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")
+# Amazon Solicitations: per-seller token bucket shared by all workers (Redis), and how long a
+# worker waits for a token before answering "temporary failure, retry at ...".
+CHANNELS_AMAZON_RATE = env.float("CHANNELS_AMAZON_RATE", default=1.0)
+CHANNELS_AMAZON_BURST = env.int("CHANNELS_AMAZON_BURST", default=5)
+CHANNELS_AMAZON_MAX_WAIT = env.float("CHANNELS_AMAZON_MAX_WAIT", default=5.0)
+# `manage.py run_fake_providers` listens on consecutive ports from here (SMTP, Twilio, ESPs, SP-API).
+CHANNELS_FAKES_PORT = env.int("CHANNELS_FAKES_PORT", default=8025)
+# twilio logs whole requests (numbers, bodies) at INFO; keep buyers' data out of the logs.
+LOGGING["loggers"]["twilio.http_client"] = {"level": "WARNING"}
