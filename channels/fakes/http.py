@@ -106,6 +106,11 @@ class FakeState:
             return ok
 
 
+def _address(text: str) -> str:
+    match = re.search(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+", text or "")
+    return match.group(0).lower() if match else ""
+
+
 def _local_part(address: str) -> str:
     match = re.search(r"([A-Za-z0-9._%+-]+)@", address or "")
     return match.group(1).lower() if match else ""
@@ -260,10 +265,12 @@ class _Handler(BaseHTTPRequestHandler):
         if local == "invalid":
             return self._send(422, {"ErrorCode": 300, "Message": f"Invalid 'To' address: '{to}'."})
         if local == "inactive":
-            return self._send(
-                422,
-                {"ErrorCode": 406, "Message": "You tried to send to recipient(s) that have been marked as inactive."},
+            message = (
+                "You tried to send to a recipient that has been marked as inactive.\n"
+                f"Found inactive addresses: {_address(to)}.\n"
+                "Inactive recipients are ones that have generated a hard bounce or a spam complaint. "
             )
+            return self._send(422, {"ErrorCode": 406, "Message": message})
         if local == "ratelimit":
             return self._send(429, {"ErrorCode": 429, "Message": "Rate limit exceeded."})
         if local == "error":
@@ -438,12 +445,22 @@ def sign_sns_message(state: FakeState, message: dict, *, cert_url: str, version:
     return signed
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """A client that gave up (its timeout) is part of the game, not an error to print."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)
+
+
 class FakeProviderServer:
     """`with FakeProviderServer() as fake:` → fake.url, fake.state."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0):
-        self.httpd = ThreadingHTTPServer((host, port), _Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _QuietServer((host, port), _Handler)
         self.httpd.state = FakeState()
         self.thread: threading.Thread | None = None
 

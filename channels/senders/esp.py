@@ -209,6 +209,12 @@ class MailgunSender(AnymailSender):
             kwargs["api_url"] = self.config["api_url"]
         return kwargs
 
+    def classify_http(self, status: int, body: dict, text: str) -> SendResult:
+        # https://documentation.mailgun.com/docs/mailgun/api-reference/ (400: "'to' parameter is not a valid address")
+        if status == 400 and "not a valid address" in str(body.get("message", "")):
+            return SendResult.permanent(INVALID_ADDRESS, f"Mailgun: {body['message']}")
+        return super().classify_http(status, body, text)
+
 
 class AmazonSesSender(AnymailSender):
     kind = "amazon_ses"

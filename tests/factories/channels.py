@@ -85,7 +85,11 @@ def amazon_account(merchant, fake, **extra):
         amazon_seller_id="A1SELLER0001",
         amazon_marketplaces=["ATVPDKIKX0DER"],
         config={"api_url": fake.url, "token_url": fake.url + "/auth/o2/token", "lwa_app_id": "amzn1.app", "timeout": 1},
-        credentials={"lwa_client_secret": "lwa-secret", "refresh_token": "Atzr|refresh"},
+        credentials={
+            "lwa_client_secret": "lwa-secret",
+            "refresh_token": "Atzr|refresh",
+            **extra.pop("credentials", {}),
+        },
         **extra,
     )
 
