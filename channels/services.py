@@ -250,7 +250,7 @@ def test_message(
     """The fixed message of the "test send" button."""
     channel = channel or account.channel or Channel.EMAIL
     text = _(
-        "This is a test message from Linkstar for the channel account \u201c%(name)s\u201d. "
+        "This is a test message from Linkstar for the channel account “%(name)s”. "
         "If you can read it, the account works."
     ) % {"name": account.name}
     return OutboundMessage(

@@ -79,7 +79,7 @@ def account_create(request, kind: str):
         except ValidationError as exc:
             _form_errors_from(exc, form)
         else:
-            messages.success(request, _("Channel account \u201c%(name)s\u201d added.") % {"name": account.name})
+            messages.success(request, _("Channel account “%(name)s” added.") % {"name": account.name})
             return redirect("channels:account_detail", pk=account.pk)
     return render(
         request, "channels/account_form.html", {"form": form, "kind_label": SENDERS[kind].label, "account": None}
@@ -163,7 +163,7 @@ def account_status(request, pk: int):
 def account_delete(request, pk: int):
     account = scoped_object_or_404(request, ChannelAccount, pk=pk)
     services.delete_account(account=account)
-    messages.success(request, _("Channel account \u201c%(name)s\u201d deleted.") % {"name": account.name})
+    messages.success(request, _("Channel account “%(name)s” deleted.") % {"name": account.name})
     return redirect("channels:accounts")
 
 

@@ -88,7 +88,7 @@ class AmazonSolicitationsSender(Sender):
     label = _("Amazon Solicitations")
     channel = Channel.AMAZON
     provider = "amazon"
-    description = _("Amazon's own \u201cRequest a Review\u201d for Amazon orders (SP-API).")
+    description = _("Amazon's own “Request a Review” for Amazon orders (SP-API).")
 
     def __init__(self, account):
         super().__init__(account)
