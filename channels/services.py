@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from linkstar.identity import InvalidAddress
 
@@ -50,6 +51,7 @@ IDENTITY_FIELDS = (
 
 
 # -- accounts --------------------------------------------------------------------------------
+@sensitive_variables("credentials", "account")
 def create_account(
     *, merchant, kind: str, name: str, config: dict, credentials: dict, identity: dict
 ) -> ChannelAccount:
@@ -64,6 +66,7 @@ def create_account(
     return account
 
 
+@sensitive_variables("credentials", "stored", "account")
 def update_account(
     *, account: ChannelAccount, name: str, config: dict, credentials: dict, identity: dict
 ) -> ChannelAccount:
@@ -258,7 +261,7 @@ def test_message(
         message_ref=str(uuid.uuid4()),
         channel=channel,
         to=to if channel != Channel.AMAZON else "",
-        subject=_("Linkstar test message"),
+        subject=_("Linkstar test message") if channel == Channel.EMAIL else "",
         text_body=text,
         html_body=f"<p>{text}</p>" if channel == Channel.EMAIL else "",
         metadata={"test": "1"},

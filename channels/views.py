@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.mixins import merchant_required, scoped_object_or_404
@@ -68,6 +68,7 @@ def account_list(request):
 
 @merchant_required(Role.ADMIN)
 @sensitive_post_parameters(*SECRET_FIELDS)
+@sensitive_variables()
 def account_create(request, kind: str):
     form_class = ACCOUNT_FORMS.get(kind)
     if form_class is None:
@@ -109,6 +110,7 @@ def account_detail(request, pk: int):
 
 @merchant_required(Role.ADMIN)
 @sensitive_post_parameters(*SECRET_FIELDS)
+@sensitive_variables()
 def account_edit(request, pk: int):
     account = scoped_object_or_404(request, ChannelAccount, pk=pk)
     form_class = ACCOUNT_FORMS[account.kind]
