@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
-
 from .addresses import hash_address
 from .models import ChannelAccount, DeliveryEvent, OutboxMessage, SentMessage, SuppressionEntry
 from .senders import SENDERS, Channel
@@ -20,16 +18,19 @@ def usable_accounts(*, merchant, channel: str):
 
 
 def suppressed_scopes(*, merchant_id: int, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """{(channel, address hash): scope} for the pairs on the suppression list, in one query."""
-    if not pairs:
-        return {}
-    query = Q()
+    """{(channel, address hash): scope} for the pairs on the suppression list: one query per channel and
+    500 hashes, whatever the size of the batch."""
+    by_channel: dict[str, list[str]] = {}
     for channel, digest in pairs:
-        query |= Q(channel=channel, address_hash=digest)
-    rows = SuppressionEntry.objects.filter(query, merchant_id=merchant_id).values_list(
-        "channel", "address_hash", "scope"
-    )
-    return {(c, h): s for c, h, s in rows}
+        by_channel.setdefault(channel, []).append(digest)
+    found = {}
+    for channel, digests in by_channel.items():
+        for start in range(0, len(digests), 500):
+            rows = SuppressionEntry.objects.filter(
+                merchant_id=merchant_id, channel=channel, address_hash__in=digests[start : start + 500]
+            ).values_list("address_hash", "scope")
+            found.update({(channel, digest): scope for digest, scope in rows})
+    return found
 
 
 def is_suppressed(*, merchant, channel: str, address: str, message_class: str | None = None) -> bool:

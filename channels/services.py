@@ -218,11 +218,11 @@ def _record_sent(account: ChannelAccount, sent: list[tuple[OutboundMessage, Send
 
 def _reconcile_early_events(message_refs: list[str]) -> None:
     """A status callback can beat our own record of the send: attach and apply such events now."""
-    early = list(
-        DeliveryEvent.objects.filter(message_ref__in=message_refs, sent_message__isnull=True).values_list(
-            "id", flat=True
-        )
-    )
+    early = []
+    for start in range(0, len(message_refs), 500):
+        early += DeliveryEvent.objects.filter(
+            message_ref__in=message_refs[start : start + 500], sent_message__isnull=True
+        ).values_list("id", flat=True)
     for event_id in early:
         _apply_event_to_message(event_id, force=True)
 

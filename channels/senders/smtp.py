@@ -2,6 +2,11 @@
 
 4xx answers are temporary, 5xx permanent; a connection lost once the message data went out is
 `unknown` (the server may have queued it), never resent. One connection serves a whole batch.
+
+Django's backend opens the connection (host, port, STARTTLS or SSL, login); the message itself is
+rendered with the standard library's compat32 MIME classes, which is about twice as fast as
+EmailMessage.message() and keeps a batch close to what bare smtplib can do (bench/channels_smtp.py).
+Header values are checked for CR/LF, as Django does, so no header can be injected.
 """
 
 from __future__ import annotations
@@ -9,6 +14,11 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import ssl
+from email import policy
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate
 
 from django.core.mail.backends.smtp import EmailBackend
 from django.utils.translation import gettext_lazy as _
@@ -17,13 +27,14 @@ from django.views.decorators.debug import sensitive_variables
 from .base import (
     AUTH_FAILED,
     CONNECTION_FAILED,
+    INVALID_ADDRESS,
     TIMEOUT_AFTER_SEND,
     Channel,
     OutboundMessage,
     Sender,
     SendResult,
 )
-from .email import build_email
+from .email import email_headers, sender_domain
 
 
 class _DataTracking:
@@ -52,6 +63,56 @@ class TrackingEmailBackend(EmailBackend):
     @property
     def connection_class(self):
         return TrackingSMTPSSL if self.use_ssl else TrackingSMTP
+
+
+CRLF = policy.compat32.clone(linesep="\r\n")
+
+
+class UnsendableMessage(ValueError):
+    """A header with a line break, or an address SMTP cannot carry."""
+
+
+def _single_line(value: str) -> str:
+    value = str(value)
+    if "\n" in value or "\r" in value:
+        raise UnsendableMessage(f"line break in header value {value[:40]!r}")
+    return value
+
+
+def _header(value: str) -> str | Header:
+    value = _single_line(value)
+    return value if value.isascii() else Header(value, "utf-8")
+
+
+def ascii_address(address: str) -> str:
+    local, _, domain = address.strip().rpartition("@")
+    if not local or not local.isascii() or any(c in address for c in "\r\n<>,"):
+        raise UnsendableMessage(f"cannot send to {address!r} over SMTP")
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError as exc:
+        raise UnsendableMessage(f"cannot send to {address!r} over SMTP") from exc
+
+
+def render_mime(account, message: OutboundMessage) -> tuple[str, str, bytes]:
+    """(envelope sender, envelope recipient, message bytes with CRLF line ends)."""
+    sender, recipient = ascii_address(account.from_email), ascii_address(message.to)
+    text = MIMEText(message.text_body, "plain", "utf-8")
+    if message.html_body:
+        root = MIMEMultipart("alternative")
+        root.attach(text)
+        root.attach(MIMEText(message.html_body, "html", "utf-8"))
+    else:
+        root = text
+    root["Subject"] = _header(message.subject)
+    root["From"] = formataddr((_single_line(account.from_name), sender), charset="utf-8")
+    root["To"] = recipient
+    if account.reply_to:
+        root["Reply-To"] = ascii_address(account.reply_to)
+    root["Date"] = formatdate(usegmt=True)
+    for name, value in email_headers(account, message).items():
+        root[name] = _header(value)
+    return sender, recipient, root.as_bytes(policy=CRLF)
 
 
 def classify_smtp_code(code: int, text: str, *, stage: str) -> SendResult:
@@ -139,11 +200,14 @@ class SmtpSender(Sender):
         refused = self._connect()
         if refused is not None:
             return refused
-        email = build_email(self.account, message, connection=self.backend)
-        message_id = email.extra_headers["Message-ID"]
+        try:
+            sender, recipient, data = render_mime(self.account, message)
+        except UnsendableMessage as exc:
+            return SendResult.permanent(INVALID_ADDRESS if "send to" in str(exc) else "invalid_header", str(exc))
+        message_id = f"<{message.message_ref}@{sender_domain(self.account)}>"
         connection = self.backend.connection
         try:
-            self.backend.send_messages([email])
+            connection.sendmail(sender, [recipient], data)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()), (550, b"recipient refused"))
             return classify_smtp_code(code, _text(text), stage="RCPT")

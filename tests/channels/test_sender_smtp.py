@@ -117,3 +117,25 @@ def test_a_batch_reconnects_after_a_dropped_connection(alice, smtp_server):
 
 def outbound_for(side, server):
     return outbound(smtp_account(side.merchant, server))
+
+
+def test_non_ascii_subject_sender_name_and_domain_are_encoded(alice, smtp_server):
+    account = smtp_account(alice.merchant, smtp_server)
+    account.from_name = "深圳星光跨境贸易"
+    account.save()
+    message = outbound(
+        account, to="买家@例子.中国".replace("买家", "buyer"), subject="您的订单已送达", text_body="谢谢！"
+    )
+    assert services.send_message(account=account, message=message).accepted
+    received = email.message_from_bytes(smtp_server.messages[0].data, policy=policy.default)
+    assert received["Subject"] == "您的订单已送达"
+    assert received["From"].addresses[0].display_name == "深圳星光跨境贸易"
+    assert smtp_server.messages[0].rcpt_tos == ["buyer@xn--fsqu00a.xn--fiqs8s"]
+    assert received.get_body(("plain",)).get_content().strip() == "谢谢！"
+
+
+def test_a_line_break_in_a_header_is_refused_not_injected(alice, smtp_server):
+    account = smtp_account(alice.merchant, smtp_server)
+    result = services.send_message(account=account, message=outbound(account, subject="Hi\r\nBcc: victim@example.com"))
+    assert (result.outcome, result.error_code) == (Outcome.PERMANENT_FAILURE, "invalid_header")
+    assert smtp_server.count == 0
