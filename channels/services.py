@@ -166,11 +166,21 @@ def send_messages(*, account: ChannelAccount, messages: Sequence[OutboundMessage
     if to_send:
         with get_sender(account) as sender:
             for i in to_send:
-                results[i] = sender.send(messages[i])
+                results[i] = _send_one(sender, messages[i])
         _record_sent(account, [(messages[i], results[i], hashes.get(i)) for i in to_send])
         _record_account_health(account, [results[i] for i in to_send])
         _suppress_from_results(account, [(messages[i], results[i]) for i in to_send])
     return results
+
+
+def _send_one(sender: Sender, message: OutboundMessage) -> SendResult:
+    """A sender answers with a SendResult; should one still raise, the message may have gone out:
+    it is `unknown` (never resent automatically) and the rest of the batch goes on."""
+    try:
+        return sender.send(message)
+    except Exception as exc:  # noqa: BLE001  (any escape means "we cannot tell whether it was sent")
+        logger.exception("sender %s raised for message %s", sender.kind, message.message_ref)
+        return SendResult.unknown("sender_error", f"{type(exc).__name__}: {exc}")
 
 
 def send_message(*, account: ChannelAccount, message: OutboundMessage) -> SendResult:

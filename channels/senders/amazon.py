@@ -21,6 +21,7 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from redis.exceptions import RedisError
 from sp_api.api import Solicitations
 from sp_api.auth import AccessTokenClient
 from sp_api.auth.exceptions import AuthorizationError
@@ -125,7 +126,10 @@ class AmazonSolicitationsSender(Sender):
         return TokenBucket(f"sp-api:{self.account.amazon_seller_id or self.account.pk}", rate=rate, burst=burst)
 
     def _wait_for_token(self) -> SendResult | None:
-        wait = self.bucket().acquire(max_wait=float(getattr(settings, "CHANNELS_AMAZON_MAX_WAIT", 5.0)))
+        try:
+            wait = self.bucket().acquire(max_wait=float(getattr(settings, "CHANNELS_AMAZON_MAX_WAIT", 5.0)))
+        except RedisError as exc:  # without the shared bucket Amazon's limit cannot be kept: try later
+            return SendResult.temporary("rate_limiter_unavailable", f"Redis: {exc}")
         if wait > 0:
             retry_at = timezone.now() + dt.timedelta(seconds=wait)
             return SendResult.temporary(RATE_LIMITED, "Amazon SP-API rate limit (shared by all workers)", retry_at)

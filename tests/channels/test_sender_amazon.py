@@ -132,3 +132,16 @@ def test_token_bucket_in_redis_allows_a_burst_then_one_per_interval():
     wait = first.take()
     assert 0 < wait <= 1.0
     assert first.acquire(max_wait=0.01) > 0
+
+
+def test_without_the_shared_bucket_amazon_is_not_called(alice, fake, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def down(self):
+        raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(TokenBucket, "take", down)
+    account = amazon_account(alice.merchant, fake)
+    result = services.send_message(account=account, message=amazon_message(account))
+    assert (result.outcome, result.error_code) == (Outcome.TEMPORARY_FAILURE, "rate_limiter_unavailable")
+    assert not [r for r in fake.state.requests if "/solicitations/" in r.path]

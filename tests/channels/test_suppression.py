@@ -90,3 +90,22 @@ def test_status_only_moves_forward_by_rank(alice):
     assert not services.advance_status(sent_message_id=sent.pk, status="delivered", at=now)
     sent.refresh_from_db()
     assert sent.status == "bounced"
+
+
+def test_a_sender_that_raises_makes_the_message_unknown_and_the_batch_goes_on(alice, monkeypatch):
+    from channels.senders.outbox import OutboxSender
+
+    account = ChannelAccountFactory(merchant=alice.merchant, kind="outbox")
+    original = OutboxSender.send
+
+    def flaky(self, message):
+        if message.to == "boom@example.com":
+            raise RuntimeError("unexpected")
+        return original(self, message)
+
+    monkeypatch.setattr(OutboxSender, "send", flaky)
+    results = services.send_messages(
+        account=account, messages=[outbound(account, to="boom@example.com"), outbound(account, to="ok@example.com")]
+    )
+    assert [r.outcome for r in results] == [Outcome.UNKNOWN, Outcome.ACCEPTED]
+    assert sorted(SentMessage.objects.values_list("status", flat=True)) == ["sent", "unknown"]
