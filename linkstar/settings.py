@@ -141,6 +141,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+if DJANGO_ENV == "test":
+    # Tests create hundreds of users; a fast hash keeps fixtures quick. Never outside tests.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 # --- i18n -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -297,3 +301,19 @@ ORDERS_IMPORT_MAX_BYTES = env.int("ORDERS_IMPORT_MAX_BYTES", default=20 * 1024 *
 BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="USD")
 # A reservation nobody settled (a worker died before record_usage) is released after this many hours.
 BILLING_RESERVATION_TTL_HOURS = env.int("BILLING_RESERVATION_TTL_HOURS", default=72)
+
+# --- channels ---
+# Provider API URLs may be pointed elsewhere (the local fakes of `manage.py run_fake_providers`, tests).
+# Never in production: a merchant could otherwise aim our requests (and their keys) at any host.
+CHANNELS_PROVIDER_URL_OVERRIDES = env.bool("CHANNELS_PROVIDER_URL_OVERRIDES", default=not PRODUCTION)
+# Where Amazon SNS signing certificates and SubscribeURLs may live (checked before they are fetched).
+CHANNELS_SNS_URL_REGEX = env.str("CHANNELS_SNS_URL_REGEX", default=r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")
+# Amazon Solicitations: per-seller token bucket shared by all workers (Redis), and how long a
+# worker waits for a token before answering "temporary failure, retry at ...".
+CHANNELS_AMAZON_RATE = env.float("CHANNELS_AMAZON_RATE", default=1.0)
+CHANNELS_AMAZON_BURST = env.int("CHANNELS_AMAZON_BURST", default=5)
+CHANNELS_AMAZON_MAX_WAIT = env.float("CHANNELS_AMAZON_MAX_WAIT", default=5.0)
+# `manage.py run_fake_providers` listens on consecutive ports from here (SMTP, Twilio, ESPs, SP-API).
+CHANNELS_FAKES_PORT = env.int("CHANNELS_FAKES_PORT", default=8025)
+# twilio logs whole requests (numbers, bodies) at INFO; keep buyers' data out of the logs.
+LOGGING["loggers"]["twilio.http_client"] = {"level": "WARNING"}

@@ -1,0 +1,28 @@
+"""Senders: one class per kind behind one interface, found through one registry.
+
+from channels.senders import OutboundMessage, SendResult, Outcome, SENDERS
+"""
+
+from .amazon import AmazonSolicitationsSender
+from .base import Channel, OutboundMessage, Outcome, Sender, SendResult
+from .esp import AmazonSesSender, MailgunSender, PostmarkSender
+from .outbox import OutboxSender
+from .smtp import SmtpSender
+from .twilio import TwilioSmsSender, TwilioWhatsAppSender
+
+SENDERS: dict[str, type[Sender]] = {
+    cls.kind: cls
+    for cls in (
+        OutboxSender,
+        SmtpSender,
+        PostmarkSender,
+        MailgunSender,
+        AmazonSesSender,
+        TwilioSmsSender,
+        TwilioWhatsAppSender,
+        AmazonSolicitationsSender,
+    )
+}
+KIND_CHOICES = [(kind, cls.label) for kind, cls in SENDERS.items()]
+
+__all__ = ["SENDERS", "KIND_CHOICES", "Channel", "OutboundMessage", "Outcome", "Sender", "SendResult"]
