@@ -291,3 +291,19 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="linkstar-demo-2026")
 ORDERS_BULK_MAX_BYTES = env.int("ORDERS_BULK_MAX_BYTES", default=DATA_UPLOAD_MAX_MEMORY_SIZE)
 # Largest CSV / XLSX order file the import page accepts.
 ORDERS_IMPORT_MAX_BYTES = env.int("ORDERS_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+
+# --- orders connectors ---
+# Shopify Admin API version the connector speaks; HTTP timeout (seconds) of every platform call.
+SHOPIFY_API_VERSION = env.str("SHOPIFY_API_VERSION", default="2025-01")
+CONNECTORS_HTTP_TIMEOUT = env.float("CONNECTORS_HTTP_TIMEOUT", default=20.0)
+# Days of orders a first poll reads when a store has no cursor yet.
+CONNECTORS_INITIAL_DAYS = env.int("CONNECTORS_INITIAL_DAYS", default=30)
+# Plain-http platform addresses on this machine (the demo's local fakes, tests); never in production.
+CONNECTORS_ALLOW_LOOPBACK = env.bool("CONNECTORS_ALLOW_LOOPBACK", default=not PRODUCTION)
+AMAZON_LWA_TOKEN_URL = env.str("AMAZON_LWA_TOKEN_URL", default="https://api.amazon.com/auth/o2/token")
+# getOrderItems calls one poll run may spend (Amazon allows a burst of 30, then 0.5 per second).
+AMAZON_ORDER_ITEMS_PER_RUN = env.int("AMAZON_ORDER_ITEMS_PER_RUN", default=30)
+AFTERSHIP_API_BASE = env.str("AFTERSHIP_API_BASE", default="https://api.aftership.com/tracking/2025-01")
+SEVENTEENTRACK_API_BASE = env.str("SEVENTEENTRACK_API_BASE", default="https://api.17track.net/track/v2.2")
+# Where `manage.py run_fake_platforms` listens and where the demo stores point.
+FAKE_PLATFORMS_URL = env.str("FAKE_PLATFORMS_URL", default="http://127.0.0.1:8765").rstrip("/")

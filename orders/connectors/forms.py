@@ -1,0 +1,44 @@
+"""Forms of the connections pages: one field per credential of the platform; secrets never rendered back."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .registry import connector_for
+
+
+class CredentialsForm(forms.Form):
+    """Credentials of one platform. `editing`: every field is optional, a blank secret keeps the stored one."""
+
+    label = forms.CharField(label=_("Name"), max_length=200)
+
+    def __init__(self, *args, kind: str, editing: bool = False, stored: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        stored = stored or {}
+        for spec in connector_for(kind).fields:
+            if spec.secret:
+                widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+                help_text = spec.help_text
+                if editing:
+                    state = _("set") if stored.get(spec.name) else _("not set")
+                    help_text = f"{help_text} ({_('currently')}: {state}; {_('leave empty to keep it')})".strip()
+                self.fields[spec.name] = forms.CharField(
+                    label=spec.label, required=spec.required and not editing, widget=widget, help_text=help_text
+                )
+            else:
+                self.fields[spec.name] = forms.CharField(
+                    label=spec.label,
+                    required=spec.required,
+                    initial=stored.get(spec.name, ""),
+                    help_text=spec.help_text,
+                    max_length=500,
+                )
+
+    def credentials(self) -> dict[str, str]:
+        return {name: value for name, value in self.cleaned_data.items() if name != "label"}
+
+
+class BackfillForm(forms.Form):
+    days = forms.IntegerField(label=_("Import orders of the last (days)"), min_value=1, max_value=365, initial=30)
