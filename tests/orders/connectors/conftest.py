@@ -6,6 +6,9 @@ from orders.connectors.fakes import FakePlatforms
 
 @pytest.fixture
 def fake():
+    from sp_api.auth import access_token_client
+
+    access_token_client.cache.clear()  # LWA tokens are cached per refresh token; each fake issues its own
     platforms = FakePlatforms().start()
     yield platforms
     platforms.stop()
