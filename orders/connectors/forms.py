@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .registry import connector_for
@@ -22,8 +23,9 @@ class CredentialsForm(forms.Form):
                 widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
                 help_text = spec.help_text
                 if editing:
-                    state = _("set") if stored.get(spec.name) else _("not set")
-                    help_text = f"{help_text} ({_('currently')}: {state}; {_('leave empty to keep it')})".strip()
+                    state = gettext("set") if stored.get(spec.name) else gettext("not set")
+                    note = gettext("currently: %(state)s; leave empty to keep it") % {"state": state}
+                    help_text = f"{help_text} ({note})" if help_text else note
                 self.fields[spec.name] = forms.CharField(
                     label=spec.label, required=spec.required and not editing, widget=widget, help_text=help_text
                 )
