@@ -125,13 +125,24 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
+def _is_internal_ip(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_link_local or address.is_reserved or address.is_multicast
+
+
 def check_base_url(url: str) -> str:
     """A platform address must be https; plain http only to this machine and only where allowed (the demo
-    fakes, tests), so a merchant cannot point the connector at internal services."""
+    fakes, tests), so a merchant cannot point the connector at internal services (private, link-local or
+    loopback addresses are refused as https too)."""
     url = (url or "").strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         if is_loopback_url(url) and not settings.CONNECTORS_ALLOW_LOOPBACK:
+            raise ValueError(_("This address is not allowed."))
+        if _is_internal_ip(parts.hostname) and not is_loopback_url(url):
             raise ValueError(_("This address is not allowed."))
         return url
     if parts.scheme == "http" and is_loopback_url(url) and settings.CONNECTORS_ALLOW_LOOPBACK:

@@ -35,6 +35,7 @@ from .base import (
     clean_email,
     clean_phone,
     http_client,
+    is_loopback_url,
     json_of,
     parse_time,
     request,
@@ -61,8 +62,8 @@ SHIPMENT_EVENT = {
 def shop_base_url(domain: str) -> str:
     """`name.myshopify.com` → https://name.myshopify.com; a full URL is kept (the local fake in the demo)."""
     domain = (domain or "").strip().lower().rstrip("/")
-    if "://" in domain:
-        return check_base_url(domain)
+    if "://" in domain and is_loopback_url(domain):
+        return check_base_url(domain)  # the local fake (demo, tests), where allowed
     if not SHOP_DOMAIN.match(domain):
         raise ValueError(_("Give the shop's myshopify.com domain, e.g. my-shop.myshopify.com."))
     return f"https://{domain}"

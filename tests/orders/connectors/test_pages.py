@@ -112,3 +112,27 @@ def test_a_viewer_sees_health_but_cannot_connect_or_test(alice, fake):
     assert client.post(reverse("orders:connection_test", args=[connection.pk])).status_code == 403
     assert client.get(reverse("orders:connections") + "?kind=shopify").status_code == 403
     assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["https://10.0.0.5", "https://169.254.169.254/latest", "http://shop.example.com", "ftp://shop.example.com"],
+)
+def test_internal_or_plain_http_site_addresses_are_refused(alice, fake, address):
+    from orders.connectors.services import test_connection
+
+    connection = connect_woo(alice.merchant, fake)
+    connection.credentials = {**connection.credentials, "site_url": address}
+    connection.save()
+    ok, message = test_connection(connection=connection)
+    assert not ok and ("not allowed" in message or "https://" in message)
+
+
+def test_a_shopify_shop_must_be_a_myshopify_domain(alice, fake):
+    from orders.connectors.services import test_connection
+
+    connection = connect_shopify(alice.merchant, fake)
+    connection.credentials = {**connection.credentials, "shop_domain": "https://evil.example.com"}
+    connection.save()
+    ok, message = test_connection(connection=connection)
+    assert not ok and "myshopify.com" in message
