@@ -199,3 +199,15 @@ def test_replayed_order_webhook_changes_nothing(shop):
     assert "0 new, 0 updated, 1 unchanged" in event.result
     assert Order.objects.get(external_id="1011").updated_at == before
     assert WebhookEvent.objects.count() == 2
+
+
+def test_erasing_a_buyer_deletes_the_webhook_bodies_that_name_them(shop):
+    deliver(shop, "orders/create", shopify_order(1012, email="gone@example.test"))
+    other = shopify_order(1013, email="stays@example.test")
+    other["customer"]["phone"] = other["shipping_address"]["phone"] = "+14155550199"
+    deliver(shop, "orders/create", other)
+    from orders import services as order_services
+
+    order_services.erase_buyer(Order.objects.get(external_id="1012").buyer)
+    bodies = list(WebhookEvent.objects.values_list("body", flat=True))
+    assert len(bodies) == 1 and "stays@example.test" in bodies[0]
