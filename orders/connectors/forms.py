@@ -12,7 +12,7 @@ from .registry import connector_for
 class CredentialsForm(forms.Form):
     """Credentials of one platform. `editing`: every field is optional, a blank secret keeps the stored one."""
 
-    label = forms.CharField(label=_("Name"), max_length=200)
+    label = forms.CharField(label=_("Connection name"), max_length=200)
 
     def __init__(self, *args, kind: str, editing: bool = False, stored: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
