@@ -126,8 +126,8 @@ class ShopifyConnector(Connector):
             params["created_at_min"] = (timezone.now() - dt.timedelta(days=backfill_days)).isoformat()
         else:
             params["order"] = "updated_at asc"
-            if since:
-                params["updated_at_min"] = since.isoformat()
+            since = since or timezone.now() - dt.timedelta(days=settings.CONNECTORS_INITIAL_DAYS)
+            params["updated_at_min"] = since.isoformat()
         url: str | None = self._api(connection, "orders.json") + "?" + urlencode(params)
         newest = since
         with http_client() as client:

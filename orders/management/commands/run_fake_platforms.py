@@ -21,12 +21,23 @@ class Command(BaseCommand):
         default = urlsplit(settings.FAKE_PLATFORMS_URL)
         parser.add_argument("--port", type=int, default=default.port or 8765)
         parser.add_argument("--no-seed", action="store_true", help="start with no orders")
+        parser.add_argument(
+            "--keep-running", action="store_true", help="stay up (idle) when the port is taken, as under honcho"
+        )
 
-    def handle(self, *args, port: int, no_seed: bool, **options):
+    def handle(self, *args, port: int, no_seed: bool, keep_running: bool, **options):
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_a: stop.set())
+        signal.signal(signal.SIGINT, lambda *_a: stop.set())
         try:
             fake = FakePlatforms("127.0.0.1", port)
         except OSError as exc:
-            raise CommandError(f"cannot listen on 127.0.0.1:{port}: {exc}") from None
+            if not keep_running:
+                raise CommandError(f"cannot listen on 127.0.0.1:{port}: {exc}") from None
+            # Under honcho (command 1) one process exiting stops them all: say why and stay idle instead.
+            self.stderr.write(f"fake platforms: cannot listen on 127.0.0.1:{port} ({exc}); demo syncs will fail")
+            stop.wait()
+            return
         if not no_seed:
             demo_platforms.seed(fake)
         fake.start()
@@ -35,8 +46,5 @@ class Command(BaseCommand):
             f"SP-API {fake.url}/amazon (LWA {fake.url}/lwa/auth/o2/token), "
             f"AfterShip {fake.url}/aftership/tracking/2025-01, 17TRACK {fake.url}/17track/track/v2.2"
         )
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_a: stop.set())
-        signal.signal(signal.SIGINT, lambda *_a: stop.set())
         stop.wait()
         fake.stop()
