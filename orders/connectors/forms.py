@@ -6,7 +6,9 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ..models import Store
 from .registry import connector_for
+from .services import PLATFORM_OF_KIND
 
 
 class CredentialsForm(forms.Form):
@@ -14,10 +16,22 @@ class CredentialsForm(forms.Form):
 
     label = forms.CharField(label=_("Connection name"), max_length=200)
 
-    def __init__(self, *args, kind: str, editing: bool = False, stored: dict | None = None, **kwargs):
+    def __init__(self, *args, kind: str, editing: bool = False, stored: dict | None = None, merchant=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
         stored = stored or {}
+        if not editing and merchant is not None and kind in PLATFORM_OF_KIND:
+            stores = Store.objects.for_merchant(merchant).filter(
+                platform=PLATFORM_OF_KIND[kind], connection__isnull=True
+            )
+            if stores.exists():
+                self.fields["store"] = forms.ModelChoiceField(
+                    label=_("Existing store"),
+                    queryset=stores,
+                    required=False,
+                    empty_label=_("— a new store with this name —"),
+                    help_text=_("Connect a store you already import orders into, or leave empty for a new one."),
+                )
         for spec in connector_for(kind).fields:
             if spec.secret:
                 widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
@@ -39,7 +53,7 @@ class CredentialsForm(forms.Form):
                 )
 
     def credentials(self) -> dict[str, str]:
-        return {name: value for name, value in self.cleaned_data.items() if name != "label"}
+        return {name: value for name, value in self.cleaned_data.items() if name not in ("label", "store")}
 
 
 class BackfillForm(forms.Form):

@@ -68,6 +68,8 @@ def connect(
     """Connect a platform. A store platform gets its store (created here when not given); a tracker is one
     per merchant and kind."""
     clean = _clean_credentials(kind, credentials, {})
+    if store is not None and (store.merchant_id != merchant.pk or store.platform != PLATFORM_OF_KIND.get(kind)):
+        raise ValidationError(_("This store cannot be connected to this platform."))
     if kind in STORE_KINDS and store is None:
         store = order_services.create_store(
             merchant=merchant,

@@ -43,7 +43,12 @@ def connection_list(request):
             raise Http404
         if not _can(request, Role.ADMIN):
             raise PermissionDenied
-        form = CredentialsForm(request.POST or None, kind=kind, initial={"label": str(CONNECTORS[kind].label)})
+        form = CredentialsForm(
+            request.POST or None,
+            kind=kind,
+            merchant=request.merchant,
+            initial={"label": str(CONNECTORS[kind].label)},
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 connection = services.connect(
@@ -51,6 +56,7 @@ def connection_list(request):
                     kind=kind,
                     label=form.cleaned_data["label"],
                     credentials=form.credentials(),
+                    store=form.cleaned_data.get("store"),
                 )
             except ValidationError as exc:
                 _errors_into(form, exc)

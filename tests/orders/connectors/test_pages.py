@@ -136,3 +136,37 @@ def test_a_shopify_shop_must_be_a_myshopify_domain(alice, fake):
     connection.save()
     ok, message = test_connection(connection=connection)
     assert not ok and "myshopify.com" in message
+
+
+def test_an_existing_store_can_be_connected_and_shows_its_health_on_the_stores_page(client_a, alice, fake):
+    from tests.factories.orders import StoreFactory
+
+    store = StoreFactory(merchant=alice.merchant, name="Old Shopify", platform="shopify")
+    c = fake.credentials
+    response = client_a.post(
+        reverse("orders:connections") + "?kind=shopify",
+        {"kind": "shopify", "label": "Old Shopify", "store": store.pk, "shop_domain": f"{fake.url}/shopify",
+         "access_token": c.shopify_token, "app_secret": c.shopify_secret},
+    )  # fmt: skip
+    assert response.status_code == 302
+    connection = Connection.objects.get(store=store)
+    assert Store.objects.filter(merchant=alice.merchant).count() == 1
+    page = client_a.get(reverse("orders:stores")).content.decode()
+    assert reverse("orders:connection", args=[connection.pk]) in page
+
+
+def test_another_merchants_store_cannot_be_connected(alice, bob, fake):
+    from django.core.exceptions import ValidationError
+
+    from orders.connectors import services
+    from tests.factories.orders import StoreFactory
+
+    bobs = StoreFactory(merchant=bob.merchant, platform="shopify")
+    with pytest.raises(ValidationError):
+        services.connect(
+            merchant=alice.merchant,
+            kind="shopify",
+            label="x",
+            store=bobs,
+            credentials={"shop_domain": "a.myshopify.com", "access_token": "t", "app_secret": "s"},
+        )
