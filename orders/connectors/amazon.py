@@ -218,7 +218,9 @@ class AmazonConnector(Connector):
                     if seen is not None and updated is not None and updated <= seen:
                         continue  # already applied: no need to spend a getOrderItems call
                     if budget <= 0:
-                        # Out of getOrderItems budget for this run: stop before this page, resume next run.
+                        # Out of getOrderItems budget for this run: apply what was read, keep the cursor where
+                        # it was (the applied orders are known next time and cost no getOrderItems call).
+                        yield rows, dict(cursor)
                         return
                     items = self._call(client.get_order_items, order["AmazonOrderId"]).payload or {}
                     budget -= 1

@@ -109,3 +109,16 @@ def override_items(n):
     from django.test import override_settings
 
     return override_settings(AMAZON_ORDER_ITEMS_PER_RUN=n)
+
+
+def test_a_small_getorderitems_budget_still_progresses_run_after_run(amazon, fake):
+    for n in range(60):
+        oid = f"114-4000000-{n:07d}"
+        fake.amazon_orders[oid] = amazon_order(oid, updated=NOW - dt.timedelta(hours=5, minutes=n))
+    counts = []
+    with override_items(30):
+        for _run in range(3):
+            services.poll_connection(connection_id=amazon.pk)
+            counts.append(Order.objects.filter(store=amazon.store).count())
+    assert counts == [30, 60, 60]
+    assert fake.calls("/amazon/orders/v0/orders/") == 60  # one getOrderItems per order, never twice
