@@ -23,6 +23,7 @@ urlpatterns = [
     path("connections/<int:pk>/", connector_views.connection_detail, name="connection"),
     path("connections/<int:pk>/test/", connector_views.connection_test, name="connection_test"),
     path("connections/<int:pk>/sync/", connector_views.connection_sync, name="connection_sync"),
+    path("connections/<int:pk>/toggle/", connector_views.connection_toggle, name="connection_toggle"),
     path(
         "connections/<int:pk>/events/<int:event_pk>/export/",
         connector_views.connection_event_export,

@@ -155,6 +155,19 @@ def connection_sync(request, pk: int):
     return redirect("orders:connection", pk=connection.pk)
 
 
+@require_POST
+@merchant_required(Role.ADMIN)
+def connection_toggle(request, pk: int):
+    """Disconnect (no polls, webhooks answered 404) or reconnect; credentials and history are kept."""
+    connection = scoped_object_or_404(request, Connection, pk=pk)
+    services.set_enabled(connection=connection, enabled=not connection.enabled)
+    if connection.enabled:
+        messages.success(request, _("Reconnected. The next poll catches up on what changed meanwhile."))
+    else:
+        messages.success(request, _("Disconnected: no polls, and webhooks are refused until you reconnect."))
+    return redirect("orders:connection", pk=connection.pk)
+
+
 @merchant_required(Role.ADMIN)
 def connection_event_export(request, pk: int, event_pk: int):
     """The answer to a buyer's data request (Shopify customers/data_request), as JSON."""

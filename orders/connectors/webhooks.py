@@ -29,7 +29,9 @@ class ConnectorWebhookView(VerifiedWebhookView):
 
     def verify(self, request: HttpRequest, token: str = "", **kwargs) -> None:
         self.connection = (
-            Connection.objects.select_related("store", "merchant").filter(webhook_token=token, kind=self.kind).first()
+            Connection.objects.select_related("store", "merchant")
+            .filter(webhook_token=token, kind=self.kind, enabled=True)
+            .first()
         )
         if self.connection is None:
             raise WebhookRejected("Unknown webhook address.", status=404)

@@ -22,6 +22,7 @@ ROUTES = [
     Route("orders:connection", "object", kwargs=_obj("connection"), methods=("get", "post")),
     Route("orders:connection_test", "object", kwargs=_obj("connection"), methods=("post",)),
     Route("orders:connection_sync", "object", kwargs=_obj("connection"), methods=("post",)),
+    Route("orders:connection_toggle", "object", kwargs=_obj("connection"), methods=("post",)),
     Route(
         "orders:connection_event_export",
         "object",

@@ -170,3 +170,21 @@ def test_another_merchants_store_cannot_be_connected(alice, bob, fake):
             store=bobs,
             credentials={"shop_domain": "a.myshopify.com", "access_token": "t", "app_secret": "s"},
         )
+
+
+def test_a_disconnected_store_refuses_webhooks_and_is_not_polled_until_reconnected(client_a, alice, fake):
+    from django.test import Client
+
+    from orders.connectors.fakes import shopify_order, signed
+    from orders.connectors.services import pollable_connection_ids
+
+    from .conftest import post_hook
+
+    connection = connect_shopify(alice.merchant, fake)
+    client_a.post(reverse("orders:connection_toggle", args=[connection.pk]))
+    connection.refresh_from_db()
+    assert not connection.enabled and connection.pk not in pollable_connection_ids("shopify")
+    body, headers = signed("shopify", connection.credentials["app_secret"], shopify_order(5), topic="orders/create")
+    assert post_hook(Client(), connection, body, headers).status_code == 404
+    client_a.post(reverse("orders:connection_toggle", args=[connection.pk]))
+    assert post_hook(Client(), connection, body, headers).status_code == 200
