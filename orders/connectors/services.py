@@ -184,7 +184,7 @@ def process_webhook_event(*, event_id: int, retry_waiting: bool = True) -> str:
             if not isinstance(payload, dict):
                 raise ValueError("payload is not an object")
             outcome = connector_for(connection.kind).handle_event(connection, event, payload)
-        except (ValueError, KeyError, TypeError, ValidationError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
             logger.exception("webhook event %s could not be processed", event.pk)
             outcome_status, detail, order_ids = WebhookEvent.Status.FAILED, f"{exc.__class__.__name__}: {exc}", []
         else:
@@ -216,6 +216,24 @@ def retry_waiting_events(*, merchant: Merchant, exclude_id: int | None = None) -
         if process_webhook_event(event_id=pk, retry_waiting=False) == WebhookEvent.Status.PROCESSED:
             done += 1
     return done
+
+
+def process_stuck_events(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
+    """Events still pending long after they arrived (their task was lost, or crashed on a database error):
+    process them again. A day later they are left for someone to look at."""
+    now = timezone.now()
+    ids = list(
+        WebhookEvent.objects.filter(
+            status=WebhookEvent.Status.PENDING,
+            received_at__lt=now - older_than,
+            received_at__gte=now - dt.timedelta(days=1),
+        )
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    for pk in ids:
+        process_webhook_event(event_id=pk)
+    return len(ids)
 
 
 def purge_old_webhook_events(*, older_than: dt.timedelta = dt.timedelta(days=30)) -> int:

@@ -75,11 +75,17 @@ def poll_shopify_task() -> int:
 
 @shared_task
 def connector_housekeeping_task() -> dict:
-    """Register shipped orders with trackers, retry events still waiting for their order, drop old bodies."""
+    """Register shipped orders with trackers, retry events waiting for their order or stuck pending, drop
+    old bodies."""
     from accounts.models import Merchant
 
     from .models import WebhookEvent
-    from .services import purge_old_webhook_events, retry_waiting_events, sweep_tracking_registrations
+    from .services import (
+        process_stuck_events,
+        purge_old_webhook_events,
+        retry_waiting_events,
+        sweep_tracking_registrations,
+    )
 
     queued = sweep_tracking_registrations()
     retried = 0
@@ -87,4 +93,5 @@ def connector_housekeeping_task() -> dict:
         pk__in=WebhookEvent.objects.filter(status=WebhookEvent.Status.WAITING).values("merchant_id")
     ):
         retried += retry_waiting_events(merchant=merchant)
-    return {"registrations": queued, "retried": retried, "purged": purge_old_webhook_events()}
+    stuck = process_stuck_events()
+    return {"registrations": queued, "retried": retried, "stuck": stuck, "purged": purge_old_webhook_events()}

@@ -157,3 +157,25 @@ def test_poll_task_retries_a_throttled_platform_later(alice, fake, monkeypatch):
     with pytest.raises(Retry):
         tasks.poll_connection_task.run(woo.pk)
     assert scheduled["countdown"] == 120 and scheduled["exc"].retryable
+
+
+def test_housekeeping_processes_stuck_events_and_purges_old_bodies(alice, fake, shipped_order):
+    from orders.connectors import tasks
+    from orders.models import WebhookEvent
+
+    tracker = connect_aftership(alice.merchant, fake)
+    payload = aftership_webhook("1Z999AA10123456784", "Delivered", at=NOW - dt.timedelta(hours=2))
+    body, headers = signed("aftership", tracker.credentials["webhook_secret"], payload)
+    stuck, _ = services.receive_webhook(
+        connection=tracker, topic="tracking_update", event_id="e1", body=body, headers={}
+    )
+    old, _ = services.receive_webhook(
+        connection=tracker, topic="tracking_update", event_id="e0", body=b"{}", headers={}
+    )
+    WebhookEvent.objects.filter(pk=stuck.pk).update(received_at=timezone.now() - dt.timedelta(minutes=30))
+    WebhookEvent.objects.filter(pk=old.pk).update(status="ignored", received_at=timezone.now() - dt.timedelta(days=40))
+    result = tasks.connector_housekeeping_task.run()
+    assert result["stuck"] == 1 and result["purged"] == 1
+    shipped_order.refresh_from_db()
+    assert shipped_order.delivered_at == NOW - dt.timedelta(hours=2)
+    assert list(WebhookEvent.objects.values_list("pk", "status")) == [(stuck.pk, "processed")]
