@@ -98,7 +98,7 @@ class WooCommerceConnector(Connector):
 
     def poll(self, connection, *, since: dt.datetime | None, backfill_days: int | None = None) -> Iterator[tuple]:
         """Pages of (rows, cursor): orders modified after `since` (GMT), oldest first."""
-        if since is None:
+        if backfill_days or since is None:
             since = dt.datetime.now(dt.UTC) - dt.timedelta(days=backfill_days or settings.CONNECTORS_INITIAL_DAYS)
         # A minute of overlap: a replayed order changes nothing, a missed one is lost for good.
         after = since - dt.timedelta(minutes=1)
@@ -131,7 +131,8 @@ class WooCommerceConnector(Connector):
                 for _row, updated in rows:
                     if updated and updated > newest:
                         newest = updated
-                yield rows, {"modified_after": newest.isoformat()}
+                # A backfill reads the past without moving the reconciliation cursor.
+                yield rows, (None if backfill_days else {"modified_after": newest.isoformat()})
                 page += 1
 
     # --- webhooks ----------------------------------------------------------------------------------------

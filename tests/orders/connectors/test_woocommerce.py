@@ -103,3 +103,16 @@ def test_wrong_consumer_key_is_a_clear_error_not_a_retry(woo, fake):
     assert "401" in caught.value.message and "cannot list resources" in caught.value.message
     ok, message = services.test_connection(connection=woo)
     assert not ok and "401" in message
+
+
+def test_backfill_reads_the_past_without_moving_the_cursor(woo, fake):
+    fake.woo_orders[950] = woo_order(950, modified=NOW - dt.timedelta(days=20))
+    fake.woo_orders[951] = woo_order(951, modified=NOW - dt.timedelta(hours=1))
+    services.poll_connection(connection_id=woo.pk)
+    woo.refresh_from_db()
+    cursor = dict(woo.sync_cursor)
+    fake.woo_orders[952] = woo_order(952, modified=NOW - dt.timedelta(days=40))
+    result = services.poll_connection(connection_id=woo.pk, backfill_days=60)
+    woo.refresh_from_db()
+    assert result.created == 1 and woo.sync_cursor == cursor
+    assert Order.objects.filter(store=woo.store).count() == 3
