@@ -1,5 +1,6 @@
-"""Demo connections: each demo merchant's Shopify store and a WooCommerce store connected to the local fakes
-(`manage.py run_fake_platforms`, started by command 1), and AfterShip as the carrier tracker. Idempotent."""
+"""Demo connections: each demo merchant's Shopify and Amazon stores and a new WooCommerce store connected to
+the local fakes (`manage.py run_fake_platforms`, started by command 1), with AfterShip and 17TRACK as carrier
+trackers. Idempotent."""
 
 from __future__ import annotations
 
@@ -41,6 +42,32 @@ def load(ctx) -> None:
                     "consumer_secret": c.woo_secret,
                     "webhook_secret": c.woo_webhook_secret,
                 },
+            )
+            created += 1
+        amazon = Store.objects.filter(merchant=merchant, platform=Platform.AMAZON).order_by("pk").first()
+        if amazon is not None and not Connection.objects.filter(store=amazon).exists():
+            services.connect(
+                merchant=merchant,
+                kind="amazon",
+                label=amazon.name,
+                store=amazon,
+                credentials={
+                    "seller_id": "A2DEMOSELLER",
+                    "marketplace_ids": "ATVPDKIKX0DER",
+                    "refresh_token": c.refresh_token,
+                    "lwa_client_id": c.lwa_client_id,
+                    "lwa_client_secret": c.lwa_client_secret,
+                    "endpoint": f"{url}/amazon",
+                    "token_url": f"{url}/lwa/auth/o2/token",
+                },
+            )
+            created += 1
+        if not Connection.objects.for_merchant(merchant).filter(kind="17track").exists():
+            services.connect(
+                merchant=merchant,
+                kind="17track",
+                label="17TRACK",
+                credentials={"api_key": c.seventeen_key, "api_base_url": f"{url}/17track/track/v2.2"},
             )
             created += 1
         if not Connection.objects.for_merchant(merchant).filter(kind="aftership").exists():

@@ -61,3 +61,51 @@ def seed(fake: FakePlatforms, *, now: dt.datetime | None = None) -> None:
         fake.amazon_orders[order_id] = amazon_order(
             order_id, updated=updated, channel=rng.choice(["AFN", "AFN", "MFN"]), earliest=earliest, latest=latest
         )
+
+
+def push_webhooks(fake: FakePlatforms, *, round_no: int) -> list[str]:
+    """One round of the demo's live traffic: a new order at each demo Shopify shop and WooCommerce site,
+    sent as the platforms send it (signed webhook to the connection's address), and a carrier "delivered"
+    from AfterShip for one shipped order of each merchant. Returns one line per webhook sent."""
+    import httpx
+
+    from ..models import Connection, Order
+    from .fakes import aftership_webhook, signed
+    from .selectors import webhook_url
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    sent = []
+    with httpx.Client(timeout=10) as client:
+        for connection in Connection.objects.filter(enabled=True).select_related("store"):
+            creds = connection.credentials
+            if connection.kind == "shopify" and str(creds.get("shop_domain", "")).startswith(fake.url):
+                order_id = 830000 + round_no * 100 + connection.pk
+                order = shopify_order(order_id, updated_at=now, email=f"live{order_id}@example.com")
+                fake.shopify_orders[order_id] = order
+                body, headers = signed("shopify", creds["app_secret"], order, topic="orders/create")
+            elif connection.kind == "woocommerce" and str(creds.get("site_url", "")).startswith(fake.url):
+                order_id = 5000 + round_no * 100 + connection.pk
+                order = woo_order(order_id, modified=now, email=f"live{order_id}@example.de")
+                fake.woo_orders[order_id] = order
+                body, headers = signed("woocommerce", creds["webhook_secret"], order, topic="order.created")
+            elif connection.kind == "aftership" and str(creds.get("api_base_url", "")).startswith(fake.url):
+                shipped = (
+                    Order.objects.for_merchant(connection.merchant)
+                    .filter(delivered_at__isnull=True, cancelled=False, shipped_at__isnull=False)
+                    .exclude(tracking_number="")
+                    .order_by("shipped_at")
+                    .first()
+                )
+                if shipped is None:
+                    continue
+                payload = aftership_webhook(shipped.tracking_number, "Delivered", subtag="Delivered_003", at=now)
+                body, headers = signed("aftership", creds["webhook_secret"], payload)
+            else:
+                continue
+            url = webhook_url(connection)
+            try:
+                status = client.post(url, content=body, headers={**headers, "Content-Type": "application/json"})
+                sent.append(f"{connection.kind} → {connection.label}: {status.status_code}")
+            except httpx.HTTPError as exc:
+                sent.append(f"{connection.kind} → {connection.label}: {exc.__class__.__name__}")
+    return sent

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from dataclasses import asdict
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -22,10 +23,17 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=default.port or 8765)
         parser.add_argument("--no-seed", action="store_true", help="start with no orders")
         parser.add_argument(
+            "--push-every",
+            type=int,
+            default=0,
+            help="every N seconds, send the demo connections a new order by signed webhook and an AfterShip "
+            "'delivered' (0: never)",
+        )
+        parser.add_argument(
             "--keep-running", action="store_true", help="stay up (idle) when the port is taken, as under honcho"
         )
 
-    def handle(self, *args, port: int, no_seed: bool, keep_running: bool, **options):
+    def handle(self, *args, port: int, no_seed: bool, keep_running: bool, push_every: int, **options):
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_a: stop.set())
         signal.signal(signal.SIGINT, lambda *_a: stop.set())
@@ -46,5 +54,10 @@ class Command(BaseCommand):
             f"SP-API {fake.url}/amazon (LWA {fake.url}/lwa/auth/o2/token), "
             f"AfterShip {fake.url}/aftership/tracking/2025-01, 17TRACK {fake.url}/17track/track/v2.2"
         )
-        stop.wait()
+        self.stdout.write(f"Credentials they accept: {asdict(fake.credentials)}")
+        round_no = 0
+        while not stop.wait(push_every or None):
+            round_no += 1
+            for line in demo_platforms.push_webhooks(fake, round_no=round_no):
+                self.stdout.write(f"webhook {line}")
         fake.stop()
