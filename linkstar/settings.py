@@ -52,7 +52,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "django_celery_beat",
     "csp",
     "linkstar",
     "accounts",
@@ -61,6 +60,7 @@ INSTALLED_APPS = [
     "channels",
     "billing",
     "reviews",
+    "django_celery_beat",  # after our apps: its zh-Hans catalogue must not override our wording
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -317,3 +317,19 @@ CHANNELS_AMAZON_MAX_WAIT = env.float("CHANNELS_AMAZON_MAX_WAIT", default=5.0)
 CHANNELS_FAKES_PORT = env.int("CHANNELS_FAKES_PORT", default=8025)
 # twilio logs whole requests (numbers, bodies) at INFO; keep buyers' data out of the logs.
 LOGGING["loggers"]["twilio.http_client"] = {"level": "WARNING"}
+
+# --- orders connectors ---
+# Shopify Admin API version the connector speaks; HTTP timeout (seconds) of every platform call.
+SHOPIFY_API_VERSION = env.str("SHOPIFY_API_VERSION", default="2025-01")
+CONNECTORS_HTTP_TIMEOUT = env.float("CONNECTORS_HTTP_TIMEOUT", default=20.0)
+# Days of orders a first poll reads when a store has no cursor yet.
+CONNECTORS_INITIAL_DAYS = env.int("CONNECTORS_INITIAL_DAYS", default=30)
+# Plain-http platform addresses on this machine (the demo's local fakes, tests); never in production.
+CONNECTORS_ALLOW_LOOPBACK = env.bool("CONNECTORS_ALLOW_LOOPBACK", default=not PRODUCTION)
+AMAZON_LWA_TOKEN_URL = env.str("AMAZON_LWA_TOKEN_URL", default="https://api.amazon.com/auth/o2/token")
+# getOrderItems calls one poll run may spend (Amazon allows a burst of 30, then 0.5 per second).
+AMAZON_ORDER_ITEMS_PER_RUN = env.int("AMAZON_ORDER_ITEMS_PER_RUN", default=30)
+AFTERSHIP_API_BASE = env.str("AFTERSHIP_API_BASE", default="https://api.aftership.com/tracking/2025-01")
+SEVENTEENTRACK_API_BASE = env.str("SEVENTEENTRACK_API_BASE", default="https://api.17track.net/track/v2.2")
+# Where `manage.py run_fake_platforms` listens and where the demo stores point.
+FAKE_PLATFORMS_URL = env.str("FAKE_PLATFORMS_URL", default="http://127.0.0.1:8765").rstrip("/")

@@ -160,3 +160,33 @@ class ImportJobAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("content")
+
+
+# --- connectors: health and events, never credentials or raw bodies ----------------------------------------
+from .models import Connection, TrackingRegistration, WebhookEvent  # noqa: E402
+
+
+@admin.register(Connection)
+class ConnectionAdmin(ReadOnlyAdmin):
+    list_display = ["label", "kind", "merchant", "store", "last_sync_at", "last_webhook_at", "consecutive_failures"]
+    list_filter = ["kind", "enabled"]
+    list_select_related = ["merchant", "store"]
+    search_fields = ["label", "merchant__name"]
+    fields = ["merchant", "kind", "label", "store", "enabled", "last_sync_at", "last_webhook_at", "last_error",
+              "last_error_at", "consecutive_failures", "last_test_result", "created_at"]  # fmt: skip
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ["topic", "connection", "status", "attempts", "received_at", "processed_at"]
+    list_filter = ["status", "connection__kind"]
+    list_select_related = ["connection"]
+    fields = ["connection", "topic", "event_id", "status", "attempts", "result", "received_at", "processed_at"]
+
+
+@admin.register(TrackingRegistration)
+class TrackingRegistrationAdmin(ReadOnlyAdmin):
+    list_display = ["tracking_number", "connection", "status", "attempts", "registered_at"]
+    list_filter = ["status", "connection__kind"]
+    list_select_related = ["connection"]
+    search_fields = ["tracking_number"]

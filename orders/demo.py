@@ -175,3 +175,6 @@ def load(ctx) -> None:
             services.record_order_events(merchant=merchant, rows=events, source=tracker)
         ctx.extra.setdefault("orders_stores", {})[merchant_key] = stores
     ctx.write("orders: {created} created, {updated} updated, {unchanged} unchanged, {error} rejected".format(**totals))
+    from .connectors import demo as connectors_demo
+
+    connectors_demo.load(ctx)

@@ -448,3 +448,28 @@ class ImportJob(MerchantOwned):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+# Connector state (credentials, webhook events, versions, tracking registrations): orders tables too.
+from .connectors.models import (  # noqa: E402
+    Connection,
+    ConnectionKind,
+    RemoteOrderVersion,
+    TrackingRegistration,
+    WebhookEvent,
+)
+
+__all__ = [
+    "Buyer",
+    "Connection",
+    "ConnectionKind",
+    "Consent",
+    "ImportJob",
+    "Order",
+    "OrderEvent",
+    "OrderItem",
+    "RemoteOrderVersion",
+    "Store",
+    "TrackingRegistration",
+    "WebhookEvent",
+]

@@ -30,7 +30,7 @@ from .parsing import context_for, normalize_tracking_number, parse_order, zone
 
 
 def stores_of(merchant: Merchant) -> QuerySet[Store]:
-    return Store.objects.for_merchant(merchant).order_by("name", "pk")
+    return Store.objects.for_merchant(merchant).select_related("connection").order_by("name", "pk")
 
 
 def store_of(merchant: Merchant, pk: int) -> Store | None:

@@ -17,3 +17,7 @@ def erase_due_buyers_task() -> int:
 
     purge_stale_import_files()
     return erase_due_buyers()
+
+
+# The connectors' tasks live beside their code; importing them here registers them with Celery.
+from .connectors import tasks as connector_tasks  # noqa: E402,F401

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from . import views
+from .connectors import views as connector_views
+from .connectors import webhooks
 
 app_name = "orders"
 
@@ -17,4 +19,19 @@ urlpatterns = [
     path("import/<int:pk>/", views.import_detail, name="import_detail"),
     path("import/<int:pk>/progress/", views.import_progress, name="import_progress"),
     path("import/<int:pk>/errors.csv", views.import_errors, name="import_errors"),
+    path("connections/", connector_views.connection_list, name="connections"),
+    path("connections/<int:pk>/", connector_views.connection_detail, name="connection"),
+    path("connections/<int:pk>/test/", connector_views.connection_test, name="connection_test"),
+    path("connections/<int:pk>/sync/", connector_views.connection_sync, name="connection_sync"),
+    path("connections/<int:pk>/toggle/", connector_views.connection_toggle, name="connection_toggle"),
+    path(
+        "connections/<int:pk>/events/<int:event_pk>/export/",
+        connector_views.connection_event_export,
+        name="connection_event_export",
+    ),
+    # Platform webhooks: public, verified by signature; the token names the connection.
+    path("webhooks/shopify/<str:token>/", webhooks.ShopifyWebhookView.as_view(), name="webhook_shopify"),
+    path("webhooks/woocommerce/<str:token>/", webhooks.WooCommerceWebhookView.as_view(), name="webhook_woocommerce"),
+    path("webhooks/aftership/<str:token>/", webhooks.AfterShipWebhookView.as_view(), name="webhook_aftership"),
+    path("webhooks/17track/<str:token>/", webhooks.SeventeenTrackWebhookView.as_view(), name="webhook_17track"),
 ]

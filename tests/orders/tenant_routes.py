@@ -18,6 +18,27 @@ ROUTES = [
     Route("orders:import_detail", "object", kwargs=_obj("import_job"), methods=("get", "post")),
     Route("orders:import_progress", "object", kwargs=_obj("import_job")),
     Route("orders:import_errors", "object", kwargs=_obj("import_job")),
+    Route("orders:connections", "list"),
+    Route("orders:connection", "object", kwargs=_obj("connection"), methods=("get", "post")),
+    Route("orders:connection_test", "object", kwargs=_obj("connection"), methods=("post",)),
+    Route("orders:connection_sync", "object", kwargs=_obj("connection"), methods=("post",)),
+    Route("orders:connection_toggle", "object", kwargs=_obj("connection"), methods=("post",)),
+    Route(
+        "orders:connection_event_export",
+        "object",
+        kwargs=lambda w: {"pk": w.bob.objects["connection"].pk, "event_pk": w.bob.objects["webhook_event"].pk},
+    ),
+    *[
+        Route(
+            f"orders:webhook_{kind}",
+            "public",
+            kwargs=lambda w: {"token": w.bob.objects["connection"].webhook_token},
+            methods=("post",),
+            why="a platform's webhook: verified by its signature over the raw body with the connection's own "
+            "secret, and addressed by an unguessable per-connection token (tests/orders/connectors/test_webhooks.py)",
+        )
+        for kind in ("shopify", "woocommerce", "aftership", "17track")
+    ],
     Route("orders-api:store-list", "list"),
     Route("orders-api:store-detail", "object", kwargs=_obj("store")),
     Route("orders-api:order-bulk", "object", kwargs=_obj("store"), methods=("post",), body=lambda w: {"orders": []}),

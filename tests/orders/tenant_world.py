@@ -1,7 +1,7 @@
 from django.utils import timezone
 
 from accounts.roles import Role
-from orders.models import ImportJob
+from orders.models import Connection, ImportJob, WebhookEvent
 from tests.factories.orders import BuyerFactory, OrderEventFactory, OrderFactory, OrderItemFactory, StoreFactory
 
 
@@ -28,5 +28,20 @@ def populate(side) -> None:
         total_rows=1,
         errors=[{"row": 2, "column": "buyer-email", "message": f"bad {side.canary}"}],
     )
-    side.objects.update(store=store, buyer=buyer, order=order, import_job=job)
+    connection = Connection(merchant=side.merchant, kind="shopify", label=f"Shopify {side.canary}")
+    connection.credentials = {"shop_domain": "x.myshopify.com", "access_token": "t", "app_secret": "s"}
+    connection.store = StoreFactory(merchant=side.merchant, name=f"Shopify store {side.canary}", platform="shopify")
+    connection.save()
+    event = WebhookEvent.objects.create(
+        merchant=side.merchant,
+        connection=connection,
+        topic="customers/data_request",
+        event_id=f"evt-{side.canary}",
+        body="{}",
+        status="processed",
+        export={"buyers": [], "note": side.canary},
+    )
+    side.objects.update(
+        store=store, buyer=buyer, order=order, import_job=job, connection=connection, webhook_event=event
+    )
     assert Role.OWNER  # the sides' owners may use every orders page

@@ -101,7 +101,7 @@ def test_admin_lists_render_without_n_plus_one(client, filled, django_assert_max
 def test_the_demo_loads_stores_and_hundreds_of_orders_and_is_idempotent():
     call_command("demo", stdout=io.StringIO())
     counts = (Store.objects.count(), Order.objects.count())
-    assert counts[0] == 6 and counts[1] >= 300
+    assert counts[0] == 8 and counts[1] >= 300  # 3 stores each + a WooCommerce store connected to the fakes
     delivered = Order.objects.filter(delivered_at__isnull=False)
     assert delivered.count() >= 200
     assert len(set(Order.objects.values_list("ship_country", flat=True))) >= 5
@@ -110,3 +110,4 @@ def test_the_demo_loads_stores_and_hundreds_of_orders_and_is_idempotent():
     call_command("demo", stdout=out)
     assert (Store.objects.count(), Order.objects.count()) == counts
     assert "0 created, 0 updated" in out.getvalue()
+    assert "connections: 0 created" in out.getvalue()
