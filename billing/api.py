@@ -1,6 +1,8 @@
 """Billing API: GET /api/v1/billing/balance and /api/v1/billing/usage (read-only)."""
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -29,6 +31,41 @@ class BalanceView(MerchantScopedGenericAPIView):
         available = serializers.DecimalField(**MONEY)
         credit_limit = serializers.DecimalField(**MONEY)
 
+    class Response(Output):
+        """The documented body: the wallet plus plan, month-to-date spend, caps and the last top-up."""
+
+        plan = inline_serializer(
+            "BalancePlan",
+            {"code": serializers.CharField(), "name": serializers.CharField(), "monthly_fee": serializers.CharField()},
+            allow_null=True,
+        )
+        month_to_date = serializers.CharField()
+        caps = inline_serializer(
+            "BalanceCap",
+            {
+                "period": serializers.CharField(),
+                "channel": serializers.CharField(allow_blank=True, allow_null=True),
+                "limit": serializers.CharField(),
+                "spent_and_reserved": serializers.CharField(),
+                "percent": serializers.IntegerField(),
+                "reached": serializers.BooleanField(),
+            },
+            many=True,
+        )
+        last_top_up = inline_serializer(
+            "BalanceTopUp",
+            {
+                "amount": serializers.CharField(),
+                "reference": serializers.CharField(allow_blank=True),
+                "note": serializers.CharField(allow_blank=True),
+                "at": serializers.DateTimeField(),
+            },
+            allow_null=True,
+        )
+
+    serializer_class = Response
+
+    @extend_schema(responses={200: Response})
     def get(self, request):
         merchant = self.merchant
         wallet = selectors.wallet_of(merchant)
@@ -80,6 +117,7 @@ class UsageView(MerchantScopedGenericAPIView):
     pagination_class = UsagePagination
     http_method_names = ["get", "head", "options"]
 
+    @extend_schema_serializer(component_name="UsageRecord")
     class Output(serializers.ModelSerializer):
         price_book_version = serializers.IntegerField(source="price_book.version")
         unit_price = serializers.DecimalField(**MONEY)
@@ -102,6 +140,8 @@ class UsageView(MerchantScopedGenericAPIView):
                 "created_at",
             ]
 
+    serializer_class = Output
+
     def _params(self):
         raw_month = self.request.query_params.get("month", "")
         try:
@@ -116,6 +156,13 @@ class UsageView(MerchantScopedGenericAPIView):
             raise ValidationError({"detail": "country must be an ISO 3166 alpha-2 code."})
         return month, channel, country
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM (default: this month)"),
+            OpenApiParameter("channel", OpenApiTypes.STR, enum=list(Channel.values)),
+            OpenApiParameter("country", OpenApiTypes.STR, description="ISO 3166 alpha-2"),
+        ]
+    )
     def get(self, request):
         merchant = self.merchant
         month, channel, country = self._params()

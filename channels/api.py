@@ -1,6 +1,7 @@
 """The channels API: accounts (read; never credentials), suppressions (read, add, remove), events (read)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import mixins, pagination, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -21,6 +22,7 @@ class Page(pagination.PageNumberPagination):
 
 
 class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantScopedViewSet):
+    @extend_schema_serializer(component_name="ChannelAccount")
     class Output(serializers.ModelSerializer):
         channel = serializers.CharField(read_only=True)
 
@@ -42,11 +44,13 @@ class SuppressionViewSet(
 ):
     write_role = Role.ADMIN
 
+    @extend_schema_serializer(component_name="Suppression")
     class Output(serializers.ModelSerializer):
         class Meta:
             model = SuppressionEntry
             fields = ["id", "channel", "address", "address_hash", "reason", "scope", "source", "created_at"]
 
+    @extend_schema_serializer(component_name="SuppressionInput")
     class Input(serializers.Serializer):
         channel = serializers.ChoiceField(choices=[Channel.EMAIL, Channel.SMS, Channel.WHATSAPP])
         address = serializers.CharField(max_length=320)
@@ -61,6 +65,7 @@ class SuppressionViewSet(
         channel = self.request.query_params.get("channel")
         return rows.filter(channel=channel) if channel else rows
 
+    @extend_schema(request=Input, responses={201: Output})
     def create(self, request):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
@@ -80,6 +85,7 @@ class SuppressionViewSet(
 
 
 class EventViewSet(mixins.ListModelMixin, MerchantScopedViewSet):
+    @extend_schema_serializer(component_name="DeliveryEvent")
     class Output(serializers.ModelSerializer):
         class Meta:
             model = DeliveryEvent

@@ -204,6 +204,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrderSourceEnum": "orders.models.Source",
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "FulfillmentChannelEnum": "orders.models.Order.FulfillmentChannel",
+        "ContactChannelEnum": "orders.models.Channel",
+        "ConsentStatusEnum": "orders.models.Consent.Status",
+    },
 }
 
 # Login attempts per account (django-axes): 5 failures lock the account for 15 minutes,

@@ -12,6 +12,7 @@ import datetime as dt
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.pagination import CursorPagination
@@ -20,7 +21,7 @@ from rest_framework.response import Response
 from accounts.api import MerchantScopedGenericAPIView, MerchantScopedViewSet
 from accounts.roles import Role
 
-from . import services
+from . import api_schema, services
 from .ingest import MAX_BATCH
 from .models import Order, OrderEvent, Source, Store
 from .parsing import FieldError, parse_datetime
@@ -76,7 +77,17 @@ class OrderBulkUpsertView(MerchantScopedGenericAPIView):
 
     queryset = Store.objects.all()
     write_role = Role.OPERATOR
+    serializer_class = api_schema.BulkOrdersInput
 
+    @extend_schema(
+        request=api_schema.BulkOrdersInput,
+        responses={
+            200: api_schema.BulkReport,
+            400: api_schema.ErrorBody,
+            404: api_schema.ErrorBody,
+            413: api_schema.ErrorBody,
+        },
+    )
     def post(self, request, pk: int):
         store = get_object_or_404(self.get_queryset(), pk=pk)
         rows = _bulk_rows(request, "orders")
@@ -89,7 +100,12 @@ class OrderEventBulkView(MerchantScopedGenericAPIView):
 
     queryset = Order.objects.all()
     write_role = Role.OPERATOR
+    serializer_class = api_schema.BulkEventsInput
 
+    @extend_schema(
+        request=api_schema.BulkEventsInput,
+        responses={200: api_schema.EventReport, 400: api_schema.ErrorBody, 413: api_schema.ErrorBody},
+    )
     def post(self, request):
         rows = _bulk_rows(request, "events")
         results = services.record_order_events(merchant=self.merchant, rows=rows, source=Source.API)

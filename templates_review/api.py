@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -81,10 +82,15 @@ class TemplateOutput(serializers.Serializer):
     approved_version = serializers.SerializerMethodField()
     latest_version = serializers.SerializerMethodField()
 
-    def get_approved_version(self, obj):
+    def get_approved_version(self, obj) -> int | None:
         approved = selectors.template_status(obj)["approved"]
         return approved.number if approved else None
 
+    @extend_schema_field(
+        inline_serializer(
+            "LatestVersion", {"number": serializers.IntegerField(), "status": serializers.CharField()}, allow_null=True
+        )
+    )
     def get_latest_version(self, obj):
         latest = selectors.template_status(obj)["latest"]
         return {"number": latest.number, "status": latest.status} if latest else None

@@ -39,3 +39,11 @@ def test_api_key_rate_limit_answers_429_with_retry_after(alice, bob, monkeypatch
     assert int(limited["Retry-After"]) > 0
     # Another merchant's key has its own allowance.
     assert api_client_for(bob.api_key_plaintext).get("/api/v1/merchant").status_code == 200
+
+
+def test_the_schema_generates_without_warnings_and_validates(tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(out))
+    assert out.stat().st_size > 1000
