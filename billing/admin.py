@@ -13,6 +13,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linkstar.admin import ReadOnlyAdmin, ReadOnlyAdminMixin
+
 from . import selectors, services
 from .countries import normalise_country
 from .models import (
@@ -31,20 +33,6 @@ from .models import (
     UsageRecord,
     Wallet,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    show_full_result_count = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # --- price books ---------------------------------------------------------------------------
 
@@ -399,7 +387,7 @@ class UsageRecordAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
-class StatementLineInline(admin.TabularInline):
+class StatementLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = StatementLine
     extra = 0
     fields = [
@@ -415,15 +403,6 @@ class StatementLineInline(admin.TabularInline):
         "amount",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Statement)

@@ -7,7 +7,6 @@ can run on every start.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import import_module
 from typing import Any
 
 DEMO_APPS = ["accounts", "orders", "templates_review", "channels", "billing", "reviews"]
@@ -24,12 +23,10 @@ class DemoContext:
 
 
 def load_demo(ctx: DemoContext) -> DemoContext:
+    from .registry import app_module
+
     for app in DEMO_APPS:
-        try:
-            module = import_module(f"{app}.demo")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.demo":
-                raise
-            continue
-        module.load(ctx)
+        module = app_module(app, "demo")
+        if module is not None:
+            module.load(ctx)
     return ctx

@@ -6,10 +6,10 @@ exists, so the shell grows as the apps do.
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import import_module
 
-from django.apps import apps
 from django.urls import NoReverseMatch, reverse
+
+from .registry import contributions
 
 
 @dataclass(frozen=True)
@@ -22,16 +22,7 @@ class NavItem:
 
 @lru_cache(maxsize=1)
 def all_items() -> tuple[NavItem, ...]:
-    items = []
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.navigation")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.navigation":
-                raise
-            continue
-        items.extend(getattr(module, "NAV_ITEMS", []))
-    return tuple(sorted(items, key=lambda i: i.order))
+    return tuple(sorted(contributions("navigation", "NAV_ITEMS"), key=lambda i: i.order))
 
 
 def navigation(request):
@@ -70,16 +61,7 @@ class DashboardPanel:
 
 @lru_cache(maxsize=1)
 def all_panels() -> tuple[DashboardPanel, ...]:
-    panels = []
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.navigation")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.navigation":
-                raise
-            continue
-        panels.extend(getattr(module, "DASHBOARD_PANELS", []))
-    return tuple(sorted(panels, key=lambda p: p.order))
+    return tuple(sorted(contributions("navigation", "DASHBOARD_PANELS"), key=lambda p: p.order))
 
 
 def dashboard_panels(request) -> list[dict]:

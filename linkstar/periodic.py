@@ -8,9 +8,8 @@ as it is, so a schedule changed or disabled in admin survives.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import import_module
 
-from django.apps import apps
+from .registry import contributions
 
 
 @dataclass(frozen=True)
@@ -23,16 +22,7 @@ class PeriodicSpec:
 
 
 def all_specs() -> list[PeriodicSpec]:
-    specs = []
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.periodic")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.periodic":
-                raise
-            continue
-        specs.extend(getattr(module, "PERIODIC_TASKS", []))
-    return specs
+    return contributions("periodic", "PERIODIC_TASKS")
 
 
 def ensure_periodic_tasks() -> list[tuple[str, bool]]:

@@ -7,21 +7,10 @@ they show (`list_select_related`) and skip full counts on big tables.
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from linkstar.admin import ReadOnlyAdmin
+
 from . import services
 from .models import Buyer, Consent, ImportJob, Order, OrderEvent, OrderItem, Store
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    show_full_result_count = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Store)
