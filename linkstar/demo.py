@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
-DEMO_APPS = ["accounts", "orders", "templates_review", "channels", "billing", "reviews"]
+DEMO_APPS = ["accounts", "orders", "templates_review", "channels", "billing", "reviews", "inserts"]
 
 
 @dataclass

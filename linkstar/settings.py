@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "channels",
     "billing",
     "reviews",
+    "inserts",
     "django_celery_beat",  # after our apps: its zh-Hans catalogue must not override our wording
     "drf_spectacular",
     "drf_spectacular_sidecar",
