@@ -69,7 +69,7 @@ class InsertCard(MerchantOwned):
 
     batch = models.ForeignKey(CardBatch, on_delete=models.CASCADE, related_name="cards")
     position = models.PositiveIntegerField(default=0)
-    token = models.CharField(max_length=40, unique=True)
+    token = models.CharField(max_length=80, unique=True)
     order = models.ForeignKey("orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     language = models.CharField(_("language"), max_length=10)
     headline = models.CharField(_("headline"), max_length=300)
