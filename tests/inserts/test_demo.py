@@ -49,7 +49,9 @@ def demo_fakes(settings):
 
 def test_demo_merchant_test_sends_a_push_and_a_web_push_from_the_account_page(demo_fakes, client):
     assert log_in(client, "alice@demo.linkstar.test", settings.DEMO_PASSWORD)
-    fcm = ChannelAccount.objects.get(name="App push (fake FCM)", merchant__memberships__user__email="alice@demo.linkstar.test")
+    fcm = ChannelAccount.objects.get(
+        name="App push (fake FCM)", merchant__memberships__user__email="alice@demo.linkstar.test"
+    )
     web = ChannelAccount.objects.get(name="Web push (fake)", merchant=fcm.merchant)
 
     page = client.get(f"/channels/accounts/{fcm.pk}/")
