@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -107,45 +108,49 @@ def save_card_settings(
 
 
 # -- card text ----------------------------------------------------------------------------------------
-def _template_text(merchant, language: str, order: Order | None) -> tuple[str, str] | None:
-    """The merchant's approved "print" template in this language, rendered; None when there is none."""
+def approved_print_version(merchant, language: str):
+    """The merchant's approved "print" template in this language (by purpose preference), or None."""
     for purpose in TEMPLATE_PURPOSES:
         version = template_selectors.approved_version_for(
             merchant=merchant, purpose=purpose, channel="print", locale=language, fallback_locale=None
         )
-        if version is None:
-            continue
-        store = order.store if order else None
-        context = {"store": {"name": store.name if store else merchant.name, "postal_address": ""}}
-        if order is not None:
-            buyer = order.buyer
-            context["order"] = {
-                "number": order.display_number,
-                "items": [{"title": i.title, "sku": i.sku, "quantity": i.quantity} for i in order.items.all()],
-            }
-            context["buyer"] = {
-                "first_name": buyer.first_name if buyer else "",
-                "last_name": buyer.last_name if buyer else "",
-                "name": buyer.name if buyer else "",
-            }
-        try:
-            rendered = template_services.render_for_send(version=version, context=context)
-        except template_services.RenderError:
-            continue  # e.g. a template naming the buyer, on a store-wide card: the default text is used
-        return rendered.subject, rendered.text
+        if version is not None:
+            return version
     return None
 
 
-def card_text(merchant, language: str, order: Order | None) -> tuple[str, str]:
+def _template_text(merchant, version, order: Order | None) -> tuple[str, str] | None:
+    """The approved template rendered for this card; None when it cannot be (e.g. it names the buyer on a
+    store-wide card), so the default text is used."""
+    store = order.store if order else None
+    context = {"store": {"name": store.name if store else merchant.name, "postal_address": ""}}
+    if order is not None:
+        buyer = order.buyer
+        context["order"] = {
+            "number": order.display_number,
+            "items": [{"title": i.title, "sku": i.sku, "quantity": i.quantity} for i in order.items.all()],
+        }
+        context["buyer"] = {
+            "first_name": buyer.first_name if buyer else "",
+            "last_name": buyer.last_name if buyer else "",
+            "name": buyer.name if buyer else "",
+        }
+    try:
+        rendered = template_services.render_for_send(version=version, context=context)
+    except template_services.RenderError:
+        return None
+    return rendered.subject, rendered.text
+
+
+def card_text(merchant, language: str, order: Order | None, version=None) -> tuple[str, str]:
     """(headline, text) of one card, checked by the linter's "print" profile (no incentive wording)."""
-    found = _template_text(merchant, language, order)
+    found = _template_text(merchant, version, order) if version is not None else None
     headline, text = found or (DEFAULT_TEXTS[language]["headline"], DEFAULT_TEXTS[language]["text"])
     result = lint(channel="print", subject=headline, body_text=text, locale=language, purpose="delivery_followup")
     if result.blocking:
         rules = ", ".join(sorted({f.rule for f in result.findings if f.severity == "block"}))
-        raise ValidationError(
-            _("The card text breaks the rules (%(rules)s); fix the print template.") % {"rules": rules}
-        )
+        message = _("The card text breaks the rules (%(rules)s); fix the print template.") % {"rules": rules}
+        raise ValidationError(message)
     return headline, text
 
 
@@ -159,18 +164,24 @@ def _orders_for(merchant, order_ids, order_refs) -> list[Order]:
         by_id = {o.pk: o for o in rows.filter(pk__in=ids)}
         found += [by_id[i] for i in ids if i in by_id]
         missing += [str(i) for i in ids if i not in by_id]
-    for ref in order_refs or []:
-        ref = ref.strip()
-        if not ref:
-            continue
-        order = (
-            rows.filter(number__in=[ref, f"#{ref.lstrip('#')}", ref.lstrip("#")]).first()
-            or rows.filter(external_id=ref).first()
-        )
-        if order is None:
-            missing.append(ref)
-        elif order not in found:
-            found.append(order)
+    refs = [ref.strip() for ref in order_refs or [] if ref.strip()]
+    if refs:
+        # One query for every reference: order numbers with or without "#", or platform order ids.
+        variants = {v for ref in refs for v in (ref, f"#{ref.lstrip('#')}", ref.lstrip("#"))}
+        candidates = list(rows.filter(Q(number__in=variants) | Q(external_id__in=refs)).order_by("pk"))
+        by_number = {}
+        for order in candidates:
+            by_number.setdefault(order.number, order)
+        by_external = {o.external_id: o for o in candidates}
+        for ref in refs:
+            order = next(
+                (by_number[v] for v in (ref, f"#{ref.lstrip('#')}", ref.lstrip("#")) if v in by_number),
+                by_external.get(ref),
+            )
+            if order is None:
+                missing.append(ref)
+            elif order not in found:
+                found.append(order)
     if missing:
         raise ValidationError({"orders": _("Unknown orders: %(refs)s") % {"refs": ", ".join(missing[:20])}})
     return found
@@ -196,6 +207,8 @@ def create_card_batch(
         kind = CardBatch.Kind.ORDERS
         if not orders:
             raise ValidationError({"orders": _("Name at least one order.")})
+        stores = {o.store_id for o in orders}
+        store = orders[0].store if len(stores) == 1 else None  # the sheet's store, when there is one
     else:
         if store is not None and store.merchant_id != merchant.pk:
             raise ValidationError({"store": _("Unknown store.")})
@@ -206,6 +219,7 @@ def create_card_batch(
     if len(orders) > limit:
         raise ValidationError({"orders": _("At most %(n)d cards per sheet.") % {"n": limit}})
     texts: dict[tuple, tuple[str, str]] = {}
+    versions: dict[str, object] = {}
     cards = []
     for position, order in enumerate(orders):
         lang = language or card_language(
@@ -213,9 +227,12 @@ def create_card_batch(
             or (order.store.default_language if order else (store.default_language if store else ""))
             or merchant.default_language
         )
-        key = (lang, order.pk if order else None)
+        if lang not in versions:
+            versions[lang] = approved_print_version(merchant, lang)
+        # The default text is the same for every card of a language; a template may name the order.
+        key = (lang, order.pk if order and versions[lang] is not None else None)
         if key not in texts:
-            texts[key] = card_text(merchant, lang, order)
+            texts[key] = card_text(merchant, lang, order, versions[lang])
         headline, text = texts[key]
         cards.append(
             InsertCard(

@@ -356,3 +356,4 @@ WEB_PUSH_ALLOW_LOOPBACK = env.bool("WEB_PUSH_ALLOW_LOOPBACK", default=not PRODUC
 # (campaigns / insights) took the scan over: Linkstar's own neutral card page.
 INSERT_CARDS_MAX_PER_SHEET = env.int("INSERT_CARDS_MAX_PER_SHEET", default=2000)
 INSERT_CARDS_LOGO_MAX_BYTES = env.int("INSERT_CARDS_LOGO_MAX_BYTES", default=2 * 1024 * 1024)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PushSubscriptionKindEnum"] = "orders.models.PushSubscription.Kind"
