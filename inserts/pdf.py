@@ -74,10 +74,18 @@ def _draw_qr(c: canvas.Canvas, url: str, x: float, y: float, size: float) -> Non
     c.setFillColorRGB(1, 1, 1)
     c.rect(x, y, size, size, stroke=0, fill=1)
     c.setFillColorRGB(0, 0, 0)
+    path = c.beginPath()
     for r, row in enumerate(matrix):
-        for col, dark in enumerate(row):
-            if dark:
-                c.rect(x + (col + 4) * module, y + size - (r + 5) * module, module, module, stroke=0, fill=1)
+        col = 0
+        while col < len(row):  # one rectangle per run of dark modules: a third of the drawing operators
+            if not row[col]:
+                col += 1
+                continue
+            start = col
+            while col < len(row) and row[col]:
+                col += 1
+            path.rect(x + (start + 4) * module, y + size - (r + 5) * module, (col - start) * module, module)
+    c.drawPath(path, stroke=0, fill=1)
 
 
 def _text_block(c, lines, font, size, x, y, leading) -> float:
