@@ -25,7 +25,9 @@ COLUMNS, ROWS = 2, 4
 CARD_W, CARD_H = A4[0] / COLUMNS, A4[1] / ROWS
 PAD = 6 * mm
 QR_SIZE = 30 * mm
-CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_CJK_RANGES = "\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
+CJK = re.compile(f"[{_CJK_RANGES}]")
+TOKENS = re.compile(f"[{_CJK_RANGES}]|[^ {_CJK_RANGES}]+ *| +")
 FONTS = {"zh": "STSong-Light", "ja": "HeiseiKakuGo-W5"}
 for _name in FONTS.values():
     pdfmetrics.registerFont(UnicodeCIDFont(_name))
@@ -53,7 +55,8 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     """Lines that fit `width`: words for Latin text, characters for Chinese and Japanese."""
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
-        tokens = re.findall(r"[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]|\S+\s*|\s+", paragraph)
+        # Break at ASCII spaces only (a no-break space keeps "souci ?" together) and between CJK characters.
+        tokens = TOKENS.findall(paragraph)
         line = ""
         for token in tokens:
             candidate = line + token

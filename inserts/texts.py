@@ -28,7 +28,7 @@ DEFAULT_TEXTS = {
     },
     "fr": {
         "headline": "Merci pour votre commande",
-        "text": "Une question sur votre produit ou un souci ? Scannez le code pour obtenir notre aide. "
+        "text": "Une question sur votre produit ou un souci\u00a0? Scannez le code pour obtenir notre aide. "
         "Vous pouvez aussi partager votre avis sincère avec d'autres acheteurs.",
         "scan": "Scannez pour de l'aide",
         "order": "Commande",
@@ -54,7 +54,7 @@ LANDING_TEXTS = {
     "en": {"title": "How can we help?", "help": "Get help with your order", "review": "Leave a review"},
     "zh-Hans": {"title": "我们能为您做些什么？", "help": "获取订单帮助", "review": "撰写评价"},
     "de": {"title": "Wie können wir helfen?", "help": "Hilfe zu Ihrer Bestellung", "review": "Bewertung schreiben"},
-    "fr": {"title": "Comment pouvons-nous vous aider ?", "help": "Obtenir de l'aide", "review": "Laisser un avis"},
+    "fr": {"title": "Comment pouvons-nous vous aider\u00a0?", "help": "Obtenir de l'aide", "review": "Laisser un avis"},
     "es": {"title": "¿Cómo podemos ayudarle?", "help": "Obtener ayuda con su pedido", "review": "Dejar una opinión"},
     "ja": {"title": "どのようなご用件でしょうか？", "help": "ご注文についてのサポート", "review": "レビューを書く"},
 }
