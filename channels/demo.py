@@ -65,7 +65,54 @@ def _accounts_for(merchant, key: str) -> ChannelAccount:
                 "timeout": 5},
         credentials={"lwa_client_secret": "demo-lwa-secret", "refresh_token": "Atzr|demo-refresh-token"},
     )  # fmt: skip
+    _push_accounts(merchant, fakes["http"])
     return outbox
+
+
+def _push_accounts(merchant, http: str) -> None:
+    """An FCM and a web-push account pointing at the local fakes; keys are made once and kept."""
+    import json
+
+    from .fakes.push import derived_browser_keys
+    from .senders.push import generate_vapid_keys
+
+    if not ChannelAccount.objects.filter(merchant=merchant, name="App push (fake FCM)").exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        project = f"linkstar-demo-{merchant.slug}"[:30]
+        info = {
+            "type": "service_account", "project_id": project, "private_key_id": uuid.uuid4().hex,
+            "private_key": pem, "client_email": f"firebase-adminsdk@{project}.iam.gserviceaccount.com",
+            "client_id": "100000000000000000000", "token_uri": http + "/oauth2/token",
+        }  # fmt: skip
+        _account(
+            merchant, "App push (fake FCM)", "fcm",
+            config={"api_url": http, "project_id": project, "client_email": info["client_email"], "timeout": 5,
+                    "test_token": "demo-test-device:APA91bHPRgkF3JUikC4ENAHEeMrd41Zxv3hVZjC9"},
+            credentials={"service_account": json.dumps(info)},
+        )  # fmt: skip
+    if not ChannelAccount.objects.filter(merchant=merchant, name="Web push (fake)").exists():
+        private, public = generate_vapid_keys()
+        sub_id = f"demo-test-browser-{merchant.pk}"
+        _key, p256dh, auth = derived_browser_keys(sub_id)
+        subscription = {"endpoint": f"{http}/webpush/{sub_id}", "keys": {"p256dh": p256dh, "auth": auth}}
+        _account(
+            merchant, "Web push (fake)", "web_push",
+            config={"subject": "mailto:care@example.com", "vapid_public_key": public, "ttl": 86400, "timeout": 5,
+                    "test_subscription": json.dumps(subscription)},
+            credentials={"vapid_private_key": private},
+        )  # fmt: skip
+    _account(
+        merchant, "Amazon buyer-seller messages (fake)", "amazon_messaging",
+        amazon_seller_id="A2DEMOSELLER" + str(merchant.pk), amazon_marketplaces=["ATVPDKIKX0DER"],
+        config={"api_url": http, "token_url": http + "/auth/o2/token", "lwa_app_id": "amzn1.demo", "timeout": 5},
+        credentials={"lwa_client_secret": "demo-lwa-secret", "refresh_token": "Atzr|demo-refresh-token"},
+    )  # fmt: skip
 
 
 SUPPRESSIONS = [

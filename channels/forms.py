@@ -7,6 +7,7 @@ settings.CHANNELS_PROVIDER_URL_OVERRIDES is on (development, tests, the demo).
 
 from __future__ import annotations
 
+import json
 import re
 
 from django import forms
@@ -17,8 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from linkstar.identity import InvalidAddress, normalize_phone
 
 from .models import SuppressionEntry
-from .senders import Channel
+from .senders import Channel, PushKind, PushTarget
 from .senders.amazon import MARKETPLACES
+from .senders.push import FCM_TOKEN, generate_vapid_keys, parse_service_account, vapid_public_key
 
 SECURITY_CHOICES = [("starttls", _("STARTTLS")), ("ssl", _("SSL/TLS")), ("none", _("None (local servers only)"))]
 MARKETPLACE_CHOICES = sorted(
@@ -258,6 +260,107 @@ class AmazonSolicitationsForm(AccountForm):
     )
 
 
+class AmazonMessagingForm(AmazonSolicitationsForm):
+    """The same Amazon app credentials as Solicitations (one app authorisation covers both APIs)."""
+
+
+class FcmForm(AccountForm):
+    CONFIG_FIELDS = ("project_id", "client_email", "test_token")
+    CREDENTIAL_FIELDS = ("service_account",)
+    REQUIRED_CREDENTIALS = ("service_account",)
+    OVERRIDE_FIELDS = ("api_url",)
+
+    service_account = forms.CharField(
+        label=_("Service account key (JSON)"),
+        required=False,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("Firebase console → Project settings → Service accounts → Generate new private key."),
+    )
+    test_token = forms.CharField(
+        label=_("Device token for test sends"), max_length=4096, required=False, widget=forms.TextInput()
+    )
+    api_url = forms.URLField(label=_("FCM API URL (development only)"), required=False, assume_scheme="https")
+
+    def clean_service_account(self):
+        value = self.cleaned_data.get("service_account", "")
+        if not value:
+            return ""
+        try:
+            info = parse_service_account(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        self.cleaned_data["project_id"] = info["project_id"]
+        self.cleaned_data["client_email"] = info["client_email"]
+        return json.dumps(info)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("service_account") and self.account is not None:
+            data["project_id"] = (self.account.config or {}).get("project_id", "")
+            data["client_email"] = (self.account.config or {}).get("client_email", "")
+        token = data.get("test_token")
+        if token and not FCM_TOKEN.match(token):
+            self.add_error("test_token", _("Not an FCM registration token."))
+        return data
+
+
+class WebPushForm(AccountForm):
+    CONFIG_FIELDS = ("subject", "vapid_public_key", "ttl", "test_subscription")
+    CREDENTIAL_FIELDS = ("vapid_private_key",)
+
+    subject = forms.RegexField(
+        label=_("Contact (VAPID subject)"),
+        regex=r"^(mailto:[^@\s]+@[^@\s]+|https://\S+)$",
+        help_text=_("mailto:you@example.com or your site's https address; push services contact you there."),
+    )
+    vapid_private_key = _secret(
+        _("VAPID private key"), _("Base64url, 32 bytes. Leave blank when adding the account to generate a key pair.")
+    )
+    ttl = forms.IntegerField(
+        label=_("Keep undelivered pushes for (seconds)"), min_value=0, max_value=28 * 86400, initial=2 * 86400
+    )
+    test_subscription = forms.CharField(
+        label=_("Browser subscription for test sends (JSON)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+    )
+
+    def clean_test_subscription(self):
+        value = self.cleaned_data.get("test_subscription", "")
+        if value:
+            parse_subscription_json(value)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        private = data.get("vapid_private_key")
+        if private:
+            try:
+                data["vapid_public_key"] = vapid_public_key(private)
+            except Exception:  # noqa: BLE001  (py_vapid raises several kinds for an unreadable key)
+                self.add_error("vapid_private_key", _("Not a VAPID private key (base64url, 32 bytes)."))
+        elif self.account is None:
+            data["vapid_private_key"], data["vapid_public_key"] = generate_vapid_keys()
+        else:
+            data["vapid_public_key"] = (self.account.config or {}).get("vapid_public_key", "")
+        return data
+
+
+def parse_subscription_json(value: str) -> PushTarget:
+    """A browser's `PushSubscription.toJSON()` as a push target; ValidationError when it is not one."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        raise ValidationError(_('Paste the subscription as JSON: {"endpoint": …, "keys": {…}}.')) from None
+    if not isinstance(data, dict) or not data.get("endpoint") or not isinstance(data.get("keys"), dict):
+        raise ValidationError(_('Paste the subscription as JSON: {"endpoint": …, "keys": {…}}.'))
+    target = PushTarget.from_subscription_json(data)
+    if not (target.p256dh and target.auth):
+        raise ValidationError(_("The subscription lacks its keys (p256dh and auth)."))
+    return target
+
+
 ACCOUNT_FORMS: dict[str, type[AccountForm]] = {
     "outbox": OutboxForm,
     "smtp": SmtpForm,
@@ -267,33 +370,63 @@ ACCOUNT_FORMS: dict[str, type[AccountForm]] = {
     "twilio_sms": TwilioSmsForm,
     "twilio_whatsapp": TwilioWhatsAppForm,
     "amazon_solicitations": AmazonSolicitationsForm,
+    "amazon_messaging": AmazonMessagingForm,
+    "fcm": FcmForm,
+    "web_push": WebPushForm,
 }
 
 
 class TestSendForm(forms.Form):
-    to = forms.CharField(label=_("Send to"), max_length=320)
+    to = forms.CharField(label=_("Send to"), max_length=4096)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, required=False)
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
         self.account = account
+        self.push_target: PushTarget | None = None
         labels = {
             Channel.EMAIL: _("Email address"),
             Channel.SMS: _("Mobile number (+14155550100)"),
             Channel.WHATSAPP: _("WhatsApp number (+14155550100)"),
             Channel.AMAZON: _("Amazon order ID (only checks whether a review request is offered)"),
+            Channel.AMAZON_MESSAGING: _("Amazon order ID (only lists the messages Amazon permits for it)"),
         }
-        if account.channel:
+        config = account.config or {}
+        if account.kind == "fcm":
+            self.fields.pop("channel")
+            self.fields["to"].label = _("Device registration token")
+            self.fields["to"].initial = config.get("test_token", "")
+        elif account.kind == "web_push":
+            self.fields.pop("channel")
+            self.fields["to"].label = _("Browser subscription (JSON from subscription.toJSON())")
+            self.fields["to"].widget = forms.Textarea(attrs={"rows": 3, "spellcheck": "false"})
+            self.fields["to"].initial = config.get("test_subscription", "")
+        elif account.channel:
             self.fields.pop("channel")
             self.fields["to"].label = labels[account.channel]
         else:
-            self.fields["channel"].choices = [(c, label) for c, label in Channel.choices if c != Channel.AMAZON]
+            self.fields["channel"].choices = [
+                (c, label) for c, label in Channel.choices if c in (Channel.EMAIL, Channel.SMS, Channel.WHATSAPP)
+            ]
             self.fields["channel"].required = True
+
+    def clean_to(self):
+        value = self.cleaned_data["to"].strip()
+        if self.account.kind == "fcm":
+            if not FCM_TOKEN.match(value):
+                raise ValidationError(_("Not an FCM registration token."))
+            self.push_target = PushTarget(kind=PushKind.FCM, token=value, subscription_id="test")
+        elif self.account.kind == "web_push":
+            self.push_target = parse_subscription_json(value)
+        return value
+
+
+SUPPRESSIBLE = (Channel.EMAIL, Channel.SMS, Channel.WHATSAPP)
 
 
 class SuppressionForm(forms.Form):
     channel = forms.ChoiceField(
-        label=_("Channel"), choices=[(c, label) for c, label in Channel.choices if c != Channel.AMAZON]
+        label=_("Channel"), choices=[(c, label) for c, label in Channel.choices if c in SUPPRESSIBLE]
     )
     address = forms.CharField(label=_("Email address or phone number"), max_length=320)
     scope = forms.ChoiceField(label=_("Scope"), choices=SuppressionEntry.Scope.choices, initial="all")

@@ -85,3 +85,10 @@ def sent_message(*, message_ref: str) -> SentMessage | None:
 
 def delivery_status(*, message_ref: str) -> str | None:
     return SentMessage.objects.filter(message_ref=message_ref).values_list("status", flat=True).first()
+
+
+def push_account_for(*, merchant, kind: str) -> ChannelAccount | None:
+    """The account to push to a subscription of `kind` ("fcm" or "web_push": the sender kind of the same
+    name), active ones before failing ones; None when the merchant has none."""
+    rows = accounts_of(merchant).filter(kind=kind).exclude(status=ChannelAccount.Status.DISABLED)
+    return rows.order_by("status", "name", "id").first()

@@ -19,6 +19,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -33,7 +34,15 @@ from .events import ProviderEvent, notify_listeners
 from .models import ChannelAccount, DeliveryEvent, OutboxMessage, SentMessage, SuppressionEntry
 from .selectors import is_suppressed, suppressed_scopes  # noqa: F401  (re-exported for other apps)
 from .senders import SENDERS, Channel, OutboundMessage, Outcome, Sender, SendResult
-from .senders.base import ACCOUNT_DISABLED, AUTH_FAILED, INVALID_ADDRESS, SUPPRESSED
+from .senders.base import (
+    ACCOUNT_DISABLED,
+    ADDRESSLESS_CHANNELS,
+    AUTH_FAILED,
+    INVALID_ADDRESS,
+    SUBSCRIPTION_GONE,  # noqa: F401  (re-exported: the error code of a gone push token / subscription)
+    SUPPRESSED,
+    PushTarget,
+)
 from .unsubscribe import build_unsubscribe_url, read_token  # noqa: F401  (re-exported)
 
 logger = logging.getLogger(__name__)
@@ -147,7 +156,7 @@ def send_messages(*, account: ChannelAccount, messages: Sequence[OutboundMessage
         if message.merchant_id != account.merchant_id:
             results[i] = SendResult.permanent("wrong_merchant", "the message belongs to another merchant")
             continue
-        if message.channel == Channel.AMAZON:
+        if message.channel in ADDRESSLESS_CHANNELS:
             continue
         try:
             hashes[i] = hash_address(merchant_id=account.merchant_id, channel=message.channel, address=message.to)
@@ -197,7 +206,7 @@ def _record_sent(account: ChannelAccount, sent: list[tuple[OutboundMessage, Send
             channel=message.channel,
             message_ref=message.message_ref,
             provider_message_id=result.provider_message_id[:255],
-            recipient=(address[0] if address else message.amazon_order_id)[:320],
+            recipient=(address[0] if address else (message.amazon_order_id or message.to))[:320],
             recipient_hash=address[1] if address else "",
             status=STATUS_BY_OUTCOME[result.outcome],
             error_code=result.error_code[:64],
@@ -258,39 +267,50 @@ def _suppress_from_results(account: ChannelAccount, sent: list[tuple[OutboundMes
 
 
 def test_message(
-    *, account: ChannelAccount, to: str, channel: str | None = None, language: str = "en"
+    *,
+    account: ChannelAccount,
+    to: str,
+    channel: str | None = None,
+    language: str = "en",
+    push_target: PushTarget | None = None,
 ) -> OutboundMessage:
-    """The fixed message of the "test send" button."""
+    """The fixed message of the "test send" button (push: `push_target` is the typed token / subscription)."""
     channel = channel or account.channel or Channel.EMAIL
     text = _(
         "This is a test message from Linkstar for the channel account “%(name)s”. "
         "If you can read it, the account works."
     ) % {"name": account.name}
+    is_amazon = channel in (Channel.AMAZON, Channel.AMAZON_MESSAGING)
     return OutboundMessage(
         merchant_id=account.merchant_id,
         message_ref=str(uuid.uuid4()),
         channel=channel,
-        to=to if channel != Channel.AMAZON else "",
-        subject=_("Linkstar test message") if channel == Channel.EMAIL else "",
+        to=_("test device") if channel == Channel.PUSH else ("" if is_amazon else to),
+        subject=_("Linkstar test message") if channel in (Channel.EMAIL, Channel.PUSH) else "",
         text_body=text,
         html_body=f"<p>{text}</p>" if channel == Channel.EMAIL else "",
         metadata={"test": "1"},
         content_sid=(account.config or {}).get("test_content_sid", "") if channel == Channel.WHATSAPP else "",
         content_variables={"1": account.name} if channel == Channel.WHATSAPP else {},
-        amazon_order_id=to if channel == Channel.AMAZON else "",
+        amazon_order_id=to if is_amazon else "",
+        push_target=push_target if channel == Channel.PUSH else None,
+        push_link=settings.PUBLIC_BASE_URL + "/" if channel == Channel.PUSH else "",
         language=language,
         message_class="test",
     )
 
 
-def test_send(*, account: ChannelAccount, to: str, channel: str | None = None) -> SendResult:
+def test_send(
+    *, account: ChannelAccount, to: str, channel: str | None = None, push_target: PushTarget | None = None
+) -> SendResult:
     """Send the fixed test message and keep what the provider answered on the account.
 
-    Amazon accounts only ask which solicitations the typed order offers: a test must never send a
-    real review request to a real buyer.
+    Amazon accounts only ask which solicitations (or buyer-seller messages) the typed order offers: a
+    test must never send a real message to a real Amazon buyer. Push accounts send the test push to the
+    device token or browser subscription typed on the page.
     """
-    message = test_message(account=account, to=to, channel=channel)
-    if account.kind == "amazon_solicitations":
+    message = test_message(account=account, to=to, channel=channel, push_target=push_target)
+    if account.kind in ("amazon_solicitations", "amazon_messaging"):
         with get_sender(account) as sender:
             result = sender.check_order(message)
         _record_account_health(account, [result])

@@ -138,7 +138,12 @@ def account_test_send(request, pk: int):
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("channels:account_detail", pk=account.pk)
-    result = services.test_send(account=account, to=form.cleaned_data["to"], channel=form.cleaned_data.get("channel"))
+    result = services.test_send(
+        account=account,
+        to=form.cleaned_data["to"],
+        channel=form.cleaned_data.get("channel"),
+        push_target=form.push_target,
+    )
     text = _("%(outcome)s. Provider's answer: %(detail)s") % {
         "outcome": Outcome(result.outcome).label,
         "detail": " ".join(filter(None, [result.provider_message_id, result.error_code, result.detail])) or "—",

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "channels",
     "billing",
     "reviews",
+    "inserts",
     "django_celery_beat",  # after our apps: its zh-Hans catalogue must not override our wording
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -340,3 +341,19 @@ AFTERSHIP_API_BASE = env.str("AFTERSHIP_API_BASE", default="https://api.aftershi
 SEVENTEENTRACK_API_BASE = env.str("SEVENTEENTRACK_API_BASE", default="https://api.17track.net/track/v2.2")
 # Where `manage.py run_fake_platforms` listens and where the demo stores point.
 FAKE_PLATFORMS_URL = env.str("FAKE_PLATFORMS_URL", default="http://127.0.0.1:8765").rstrip("/")
+
+# --- channels: push, Amazon messaging, insert cards (issue 12) ---
+# Web push subscriptions may only point at push services (checked when a buyer's subscription is
+# registered and again before each send): Google (Chrome), Mozilla, Apple, Microsoft.
+WEB_PUSH_ENDPOINT_REGEX = env.str(
+    "WEB_PUSH_ENDPOINT_REGEX",
+    default=r"^https://(fcm\.googleapis\.com|updates\.push\.services\.mozilla\.com|web\.push\.apple\.com"
+    r"|[a-z0-9-]+\.notify\.windows\.com|[a-z0-9.-]+\.push\.apple\.com)(:443)?/",
+)
+# Plain-http loopback endpoints (the local web-push fake of the demo and tests); never in production.
+WEB_PUSH_ALLOW_LOOPBACK = env.bool("WEB_PUSH_ALLOW_LOOPBACK", default=not PRODUCTION)
+# Insert cards: a sheet is made within the request (about 45 cards a second on 2 cores), so its size is
+# capped; the logo upload is capped too.
+INSERT_CARDS_MAX_PER_SHEET = env.int("INSERT_CARDS_MAX_PER_SHEET", default=400)
+INSERT_CARDS_LOGO_MAX_BYTES = env.int("INSERT_CARDS_LOGO_MAX_BYTES", default=2 * 1024 * 1024)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PushSubscriptionKindEnum"] = "orders.models.PushSubscription.Kind"

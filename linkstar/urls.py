@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("channels.api_urls")),
     path("", include("billing.api_urls")),
     path("", include("reviews.api_urls")),
+    path("", include("inserts.api_urls")),
 ]
 
 urlpatterns = [
@@ -44,5 +45,6 @@ urlpatterns = [
     path("channels/", include("channels.urls")),
     path("billing/", include("billing.urls")),
     path("campaigns/", include("reviews.urls")),
+    path("", include("inserts.urls")),
     path("", include("accounts.urls")),
 ]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from linkstar.admin import ReadOnlyAdmin
 
 from . import services
-from .models import Buyer, Consent, ImportJob, Order, OrderEvent, OrderItem, Store
+from .models import Buyer, Consent, ImportJob, Order, OrderEvent, OrderItem, PushSubscription, Store
 
 
 @admin.register(Store)
@@ -179,3 +179,14 @@ class TrackingRegistrationAdmin(ReadOnlyAdmin):
     list_filter = ["status", "connection__kind"]
     list_select_related = ["connection"]
     search_fields = ["tracking_number"]
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(ReadOnlyAdmin):
+    """Which buyers can be pushed to, and which devices went away; never the tokens themselves."""
+
+    list_display = ["id", "merchant", "buyer_id", "kind", "platform", "app_id", "status", "gone_reason", "created_at"]
+    list_filter = ["kind", "status", "platform"]
+    list_select_related = ["merchant"]
+    fields = ["merchant", "buyer", "kind", "platform", "app_id", "status", "gone_reason", "gone_at", "created_at"]
+    raw_id_fields = ["buyer"]

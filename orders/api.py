@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -23,7 +24,7 @@ from accounts.roles import Role
 
 from . import api_schema, services
 from .ingest import MAX_BATCH
-from .models import Order, OrderEvent, Source, Store
+from .models import Buyer, Order, OrderEvent, PushSubscription, Source, Store
 from .parsing import FieldError, parse_datetime
 
 
@@ -208,3 +209,121 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantSco
         if errors:
             raise ValidationError(errors)
         return qs
+
+
+# --- buyers' push subscriptions ---------------------------------------------------------------------------
+
+
+class PushSubscriptionSerializer(serializers.ModelSerializer):
+    token_preview = serializers.SerializerMethodField()
+    endpoint_host = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PushSubscription
+        fields = [
+            "id", "buyer", "kind", "platform", "app_id", "status", "gone_reason", "gone_at", "token_preview",
+            "endpoint_host", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    def get_token_preview(self, obj) -> str:
+        return f"{obj.token[:12]}…" if obj.token else ""
+
+    def get_endpoint_host(self, obj) -> str:
+        from urllib.parse import urlsplit
+
+        return urlsplit(obj.endpoint).hostname or "" if obj.endpoint else ""
+
+
+class PushSubscriptionKeys(serializers.Serializer):
+    p256dh = serializers.CharField(max_length=200)
+    auth = serializers.CharField(max_length=100)
+
+
+class BrowserSubscription(serializers.Serializer):
+    """What `PushSubscription.toJSON()` gives a site (expirationTime is ignored)."""
+
+    endpoint = serializers.CharField(max_length=2000)
+    keys = PushSubscriptionKeys()
+    expirationTime = serializers.IntegerField(required=False, allow_null=True)  # noqa: N815  (the browser's name)
+
+
+class PushSubscriptionInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PushSubscription.Kind.choices)
+    token = serializers.CharField(required=False, allow_blank=True, max_length=4096, help_text="FCM: the device token")
+    subscription = BrowserSubscription(required=False, help_text="web_push: the browser's subscription.toJSON()")
+    platform = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    app_id = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class BuyerPushSubscriptionsView(MerchantScopedGenericAPIView):
+    """GET / POST /api/v1/buyers/{id}/push-subscriptions — the merchant's app or site registers a buyer's
+    device token (FCM) or browser subscription (Web Push). 201 when new, 200 when the device was known."""
+
+    queryset = Buyer.objects.all()
+    write_role = Role.OPERATOR
+    serializer_class = PushSubscriptionSerializer
+
+    def _buyer(self, pk: int) -> Buyer:
+        return get_object_or_404(self.get_queryset(), pk=pk)
+
+    @extend_schema(responses={200: PushSubscriptionSerializer(many=True), 404: api_schema.ErrorBody})
+    def get(self, request, pk: int):
+        buyer = self._buyer(pk)
+        from . import selectors
+
+        return Response(PushSubscriptionSerializer(selectors.push_subscriptions_of(buyer), many=True).data)
+
+    @extend_schema(
+        request=PushSubscriptionInput,
+        responses={
+            200: PushSubscriptionSerializer,
+            201: PushSubscriptionSerializer,
+            400: api_schema.ErrorBody,
+            404: api_schema.ErrorBody,
+        },
+    )
+    def post(self, request, pk: int):
+        buyer = self._buyer(pk)
+        data = PushSubscriptionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        browser = values.get("subscription") or {}
+        try:
+            subscription, created = services.register_push_subscription(
+                buyer=buyer,
+                kind=values["kind"],
+                token=values.get("token", ""),
+                endpoint=browser.get("endpoint", ""),
+                p256dh=(browser.get("keys") or {}).get("p256dh", ""),
+                auth=(browser.get("keys") or {}).get("auth", ""),
+                platform=values.get("platform", ""),
+                app_id=values.get("app_id", ""),
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+            ) from None
+        return Response(
+            PushSubscriptionSerializer(subscription).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class BuyerPushSubscriptionDetailView(MerchantScopedGenericAPIView):
+    """GET / DELETE /api/v1/buyers/{id}/push-subscriptions/{subscription id} — the app unsubscribed."""
+
+    queryset = PushSubscription.objects.all()
+    write_role = Role.OPERATOR
+    serializer_class = PushSubscriptionSerializer
+
+    def _subscription(self, pk: int, sub_pk: int) -> PushSubscription:
+        return get_object_or_404(self.get_queryset(), pk=sub_pk, buyer_id=pk)
+
+    @extend_schema(responses={200: PushSubscriptionSerializer, 404: api_schema.ErrorBody})
+    def get(self, request, pk: int, sub_pk: int):
+        return Response(PushSubscriptionSerializer(self._subscription(pk, sub_pk)).data)
+
+    @extend_schema(responses={204: None, 404: api_schema.ErrorBody})
+    def delete(self, request, pk: int, sub_pk: int):
+        services.remove_push_subscription(subscription=self._subscription(pk, sub_pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)

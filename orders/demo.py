@@ -158,6 +158,56 @@ def _orders_for(merchant_key: str, store_key: str, platform: str, count: int, to
     return rows, events
 
 
+def _fake_browser_keys(subscription_id: str) -> tuple[str, str]:
+    """(p256dh, auth) of a demo browser subscription: the same derivation as the web-push fake of
+    `manage.py run_fake_providers` (channels/fakes/push.py), so it can decrypt what is pushed."""
+    import base64
+    import hashlib
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    seed = b"linkstar-fake-browser-v1"
+    order = int("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16)
+    digest = hashlib.sha256(seed + b":key:" + subscription_id.encode()).digest()
+    key = ec.derive_private_key(int.from_bytes(digest, "big") % (order - 1) + 1, ec.SECP256R1())
+    public = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    auth = hashlib.sha256(seed + b":auth:" + subscription_id.encode()).digest()[:16]
+    return (
+        base64.urlsafe_b64encode(public).rstrip(b"=").decode(),
+        base64.urlsafe_b64encode(auth).rstrip(b"=").decode(),
+    )
+
+
+def _push_subscriptions(ctx) -> None:
+    """A few Shopify buyers allowed push: two app installs (FCM) and two browsers (web push, local fake)."""
+    from django.conf import settings
+
+    from .models import Buyer
+
+    made = 0
+    for merchant_key in ctx.merchants:
+        store = ctx.extra["orders_stores"][merchant_key]["shopify"]
+        buyers = list(Buyer.objects.filter(store=store, erased_at__isnull=True).order_by("pk")[:4])
+        for n, buyer in enumerate(buyers):
+            if n < 2:
+                token = f"demo-{merchant_key}-{n}:APA91bHPRgkF3JUikC4ENAHEeMrd41Zxv3hVZjC9KtT8Ov"
+                services.register_push_subscription(
+                    buyer=buyer, kind="fcm", token=token, platform="android" if n == 0 else "ios", app_id="demo.shop"
+                )
+            elif settings.WEB_PUSH_ALLOW_LOOPBACK:
+                sub_id = f"demo-{merchant_key}-browser-{n}"
+                p256dh, auth = _fake_browser_keys(sub_id)
+                endpoint = f"http://127.0.0.1:{settings.CHANNELS_FAKES_PORT + 1}/webpush/{sub_id}"
+                services.register_push_subscription(
+                    buyer=buyer, kind="web_push", endpoint=endpoint, p256dh=p256dh, auth=auth
+                )
+            else:
+                continue
+            made += 1
+    ctx.write(f"orders: {made} buyer push subscriptions (app and browser)")
+
+
 def load(ctx) -> None:
     today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
     totals = {"created": 0, "updated": 0, "unchanged": 0, "error": 0}
@@ -175,6 +225,7 @@ def load(ctx) -> None:
             services.record_order_events(merchant=merchant, rows=events, source=tracker)
         ctx.extra.setdefault("orders_stores", {})[merchant_key] = stores
     ctx.write("orders: {created} created, {updated} updated, {unchanged} unchanged, {error} rejected".format(**totals))
+    _push_subscriptions(ctx)
     from .connectors import demo as connectors_demo
 
     connectors_demo.load(ctx)

@@ -450,6 +450,52 @@ class ImportJob(MerchantOwned):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
 
+class PushSubscription(MerchantOwned):
+    """A buyer's app device token (FCM) or browser push subscription (Web Push), registered by the
+    merchant's app or site through the API. `digest` (SHA-256 of the token or endpoint) keeps one row per
+    device; a provider's "gone" answer marks the row gone and blanks what it held."""
+
+    class Kind(models.TextChoices):
+        FCM = "fcm", _("App push (FCM)")
+        WEB_PUSH = "web_push", _("Web push")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        GONE = "gone", _("Gone")
+
+    buyer = models.ForeignKey(Buyer, on_delete=models.CASCADE, related_name="push_subscriptions")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    digest = models.CharField(max_length=64)
+    token = models.TextField(_("device token"), blank=True)
+    endpoint = models.URLField(_("endpoint"), max_length=2000, blank=True)
+    p256dh = models.CharField(_("p256dh key"), max_length=200, blank=True)
+    auth = models.CharField(_("auth secret"), max_length=100, blank=True)
+    platform = models.CharField(_("platform"), max_length=20, blank=True)
+    app_id = models.CharField(_("app id"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    gone_reason = models.CharField(_("why it is gone"), max_length=200, blank=True)
+    gone_at = models.DateTimeField(_("gone at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["buyer", "kind", "digest"], name="pushsubscription_unique_device")
+        ]
+        indexes = [models.Index(fields=["buyer", "status"], name="pushsubscription_buyer_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def label(self) -> str:
+        """A short, non-identifying name for pages and message records."""
+        return f"{self.kind}:{self.pk}"
+
+
 # Connector state (credentials, webhook events, versions, tracking registrations): orders tables too.
 from .connectors.models import (  # noqa: E402
     Connection,
@@ -468,6 +514,7 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OrderItem",
+    "PushSubscription",
     "RemoteOrderVersion",
     "Store",
     "TrackingRegistration",

@@ -13,7 +13,8 @@ erasure hook is called with the `Buyer` inside the erasure's transaction, before
 are blanked (so it can still read them); if it raises, nothing is erased.
 
 Erasure blanks name, email, phone and address on the buyer, ship-to city and postal code on their
-orders, the IP on their consents and the details of their orders' events. It keeps `email_hash` /
+orders, the IP on their consents and the details of their orders' events, and deletes their push
+subscriptions (device tokens and browser subscriptions). It keeps `email_hash` /
 `phone_hash` (a suppression must keep matching), the orders with their totals, items and country
 (billing and reports), and the consent records (proof of what was agreed).
 """
@@ -30,7 +31,7 @@ from django.db.models import DateTimeField, Max, Q
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from .models import Buyer, Consent, Order, OrderEvent, Platform, Store
+from .models import Buyer, Consent, Order, OrderEvent, Platform, PushSubscription, Store
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +103,9 @@ ORDER_EXPORT_FIELDS = [
 ]  # fmt: skip
 ITEM_EXPORT_FIELDS = ["sku", "product_id", "title", "quantity", "unit_price", "category"]
 EVENT_EXPORT_FIELDS = ["type", "source", "occurred_at", "received_at", "data"]
+PUSH_EXPORT_FIELDS = [
+    "kind", "platform", "app_id", "token", "endpoint", "status", "gone_reason", "gone_at", "created_at", "updated_at",
+]  # fmt: skip
 CONSENT_EXPORT_FIELDS = [
     "channel", "status", "lawful_basis", "source", "text_version", "recorded_at", "ip_address",
 ]  # fmt: skip
@@ -124,6 +128,10 @@ def export_buyer(buyer: Buyer) -> dict[str, Any]:
             }
             for order in orders
         ],
+        "push_subscriptions": [
+            _row(s, PUSH_EXPORT_FIELDS)
+            for s in PushSubscription.objects.filter(buyer=buyer).order_by("created_at", "pk")
+        ],
     }
     for name, fn in _export_sections.items():
         data[name] = fn(buyer)
@@ -140,6 +148,7 @@ def erase_buyer(buyer: Buyer, *, reason: str = "") -> Buyer:
         Buyer.objects.filter(pk=buyer.pk).update(**PII_FIELDS, erased_at=buyer.erased_at or now, updated_at=now)
         Order.objects.filter(buyer=buyer).update(ship_city="", ship_postal_code="", updated_at=now)
         Consent.objects.filter(buyer=buyer).update(ip_address=None)
+        PushSubscription.objects.filter(buyer=buyer).delete()
         OrderEvent.objects.filter(order__buyer=buyer).exclude(data={}).update(data={})
     logger.info("buyer %s erased (%s)", buyer.pk, reason or "request")
     buyer.refresh_from_db()

@@ -6,6 +6,9 @@ For campaigns (reviews/):
         returned, claimed or reviewed ones (served by the partial index `order_contactable_delivered`).
     current_consent(buyer=, channel=) / has_consent(buyer=, channel=)
     buyers_with_identity(merchant=, email_hash=, phone_hash=)   one person across the merchant's stores
+For push (campaigns):
+    active_push_subscriptions(buyer=, kind=None)   device tokens / browser subscriptions that may be pushed to
+    push_target_values(subscription)              plain values for channels' PushTarget(**values)
 For connectors:
     orders_by_tracking_number(merchant=, tracking_number=), order_by_external_id(store=, external_id=)
 Amazon: `Order.earliest_delivery_date` / `latest_delivery_date` give the Solicitations window, and
@@ -25,8 +28,9 @@ from accounts.models import Merchant
 from linkstar.identity import InvalidAddress, email_hash
 
 from . import imports
-from .models import Buyer, Consent, ImportJob, Order, OrderEvent, Store
+from .models import Buyer, Consent, ImportJob, Order, OrderEvent, PushSubscription, Store
 from .parsing import context_for, normalize_tracking_number, parse_order, zone
+from .push import active_push_subscriptions, push_target_values  # noqa: F401  (for the campaigns app)
 
 
 def stores_of(merchant: Merchant) -> QuerySet[Store]:
@@ -184,3 +188,8 @@ def preview_import(job: ImportJob, mapping: dict[str, str] | None = None) -> lis
             ]
         preview.append({"lines": group.lines, "row": group.row, "parsed": parsed, "errors": errors})
     return preview
+
+
+def push_subscriptions_of(buyer: Buyer) -> QuerySet[PushSubscription]:
+    """Every push subscription of the buyer (active and gone), for the buyer page and the API."""
+    return PushSubscription.objects.filter(buyer=buyer).order_by("-created_at", "-pk")

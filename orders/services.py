@@ -6,6 +6,8 @@ record_order_events(merchant=, rows=, source=)        many events by (store, ext
 mark_delivered_by_hand(order=, user=, at=)            the audited button
 record_consent(buyer=, channel=, status=, ...)        append a consent record
 export_buyer(buyer) / erase_buyer(buyer)              privacy duties (see orders.privacy for the hooks)
+register_push_subscription(buyer=, kind=, ...)        a device token / browser subscription (orders.push)
+mark_push_subscriptions_gone(merchant=, subscription_ids=, reason=)   after channels' `subscription_gone`
 create_store / update_store, create_import / set_import_mapping / start_import / run_import
 """
 
@@ -30,6 +32,7 @@ from .ingest import MAX_BATCH, BatchTooLarge, RowResult, upsert_orders
 from .models import Buyer, Channel, Consent, ImportJob, Order, OrderEvent, Source, Store
 from .parsing import FieldError, normalize_tracking_number, parse_datetime, zone
 from .privacy import erase_buyer, erase_due_buyers, export_buyer
+from .push import mark_push_subscriptions_gone, register_push_subscription, remove_push_subscription
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +45,12 @@ __all__ = [
     "erase_due_buyers",
     "export_buyer",
     "mark_delivered_by_hand",
+    "mark_push_subscriptions_gone",
     "record_consent",
     "record_order_event",
     "record_order_events",
+    "register_push_subscription",
+    "remove_push_subscription",
     "run_import",
     "set_import_mapping",
     "start_import",

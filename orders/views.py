@@ -144,6 +144,7 @@ def buyer_detail(request, pk: int):
             "buyer": buyer,
             "orders": buyer.orders.select_related("store").order_by("-placed_at", "-pk")[:100],
             "consents": selectors.consents_of(buyer),
+            "push_subscriptions": selectors.push_subscriptions_of(buyer),
             "can_manage": _can(request, Role.ADMIN),
         },
     )

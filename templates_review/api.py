@@ -36,6 +36,7 @@ class LintInput(serializers.Serializer):
         allow_blank=True, required=False, default="", trim_whitespace=False, max_length=20_000
     )
     countries = serializers.ListField(child=serializers.CharField(max_length=2), required=False, default=list)
+    link = serializers.CharField(allow_blank=True, required=False, default="", trim_whitespace=False, max_length=2000)
 
 
 class LintView(MerchantScopedGenericAPIView):
@@ -65,6 +66,7 @@ class VersionOutput(serializers.Serializer):
     body_html = serializers.CharField()
     whatsapp_content_sid = serializers.CharField()
     whatsapp_variables = serializers.DictField()
+    link = serializers.CharField()
     content_hash = serializers.CharField()
     findings = serializers.ListField()
     rejection_reason = serializers.CharField()
@@ -106,6 +108,7 @@ class ContentInput(serializers.Serializer):
     )
     whatsapp_content_sid = serializers.CharField(allow_blank=True, required=False, default="", max_length=64)
     whatsapp_variables = serializers.DictField(child=serializers.CharField(), required=False, default=dict)
+    link = serializers.CharField(allow_blank=True, required=False, default="", max_length=2000)
 
 
 class TemplateCreateInput(ContentInput):
@@ -136,6 +139,7 @@ def _content(data: dict) -> services.Content:
         body_html=data["body_html"],
         whatsapp_content_sid=data["whatsapp_content_sid"],
         whatsapp_variables=data["whatsapp_variables"],
+        link=data.get("link", ""),
     )
 
 

@@ -12,6 +12,12 @@ class ContentForm(forms.Form):
     body_html = forms.CharField(
         label=_("HTML (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"})
     )
+    link = forms.CharField(
+        label=_("Link opened on tap"),
+        max_length=2000,
+        required=False,
+        help_text=_("{{ support_link }}, {{ review_link }} or an https address."),
+    )
     whatsapp_content_sid = forms.CharField(label=_("WhatsApp content template id"), max_length=64, required=False)
     whatsapp_variables = forms.JSONField(
         label=_("WhatsApp variable mapping"), required=False, initial=dict, widget=forms.TextInput()
@@ -44,3 +50,4 @@ class PreviewForm(forms.Form):
     subject = forms.CharField(max_length=300, required=False, strip=False)
     body_text = forms.CharField(required=False, strip=False, max_length=20_000)
     body_html = forms.CharField(required=False, strip=False, max_length=20_000)
+    link = forms.CharField(required=False, strip=False, max_length=2000)

@@ -26,6 +26,8 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
     WHATSAPP = "whatsapp", _("WhatsApp")
     AMAZON_SOLICITATION = "amazon_solicitation", _("Amazon Request a Review / messaging")
+    PUSH = "push", _("App and web push")
+    PRINT = "print", _("Printed insert card")
 
 
 class Marketplace(models.TextChoices):
@@ -124,6 +126,12 @@ class TemplateVersion(MerchantOwned):
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     body_text = models.TextField(_("text body"), blank=True)
     body_html = models.TextField(_("HTML body"), blank=True)
+    link = models.CharField(
+        _("link"),
+        max_length=2000,
+        blank=True,
+        help_text=_("Push: the page opened on tap, e.g. {{ support_link }} or an https address."),
+    )
     whatsapp_content_sid = models.CharField(
         _("WhatsApp content template id"),
         max_length=64,

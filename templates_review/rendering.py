@@ -70,6 +70,7 @@ class RenderedMessage:
     subject: str
     text: str
     html: str
+    link: str = ""  # push: the rendered tap target
 
 
 @dataclass(frozen=True)
@@ -511,16 +512,23 @@ def _render(source: str, *, html: bool, context: dict, limit: int, field: str) -
         _BUDGET.reset(token)
 
 
-def render_source(*, subject: str, body_text: str, body_html: str, context: dict) -> RenderedMessage:
-    """Render the three fields of a template; raises RenderError (or a subclass) with a clear message."""
+def render_source(*, subject: str, body_text: str, body_html: str, context: dict, link: str = "") -> RenderedMessage:
+    """Render the fields of a template; raises RenderError (or a subclass) with a clear message.
+
+    `link` (push) must render to one http(s) address: a buyer's name cannot turn it into anything else.
+    """
     build_context(context, _Budget())  # refuse a bad context even for text without tags
     rendered_subject = _render(subject, html=False, context=context, limit=MAX_OUTPUT_CHARS["subject"], field="subject")
     # A subject is one header line: a buyer's name cannot inject headers.
     rendered_subject = " ".join(rendered_subject.split())
+    rendered_link = _render(link, html=False, context=context, limit=2000, field="link").strip()
+    if rendered_link and not re.fullmatch(r"https?://[^\s<>\"']+", rendered_link):
+        raise RenderError("link: the link does not render to one http(s) address")
     return RenderedMessage(
         subject=rendered_subject,
         text=_render(body_text, html=False, context=context, limit=MAX_OUTPUT_CHARS["text"], field="body_text"),
         html=_render(body_html, html=True, context=context, limit=MAX_OUTPUT_CHARS["html"], field="body_html"),
+        link=rendered_link,
     )
 
 

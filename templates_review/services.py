@@ -56,10 +56,14 @@ class Content:
     body_html: str = ""
     whatsapp_content_sid: str = ""
     whatsapp_variables: dict | None = None
+    link: str = ""  # push only
 
 
 def content_hash(version: TemplateVersion) -> str:
-    """A SHA-256 of what is reviewed: the three bodies and the WhatsApp mapping."""
+    """A SHA-256 of what is reviewed: the three bodies, the WhatsApp mapping and (push) the link.
+
+    The link joins the hashed list only when set, so versions approved before push existed keep their hash.
+    """
     payload = json.dumps(
         [
             version.subject,
@@ -67,6 +71,7 @@ def content_hash(version: TemplateVersion) -> str:
             version.body_html,
             version.whatsapp_content_sid,
             version.whatsapp_variables or {},
+            *([version.link] if version.link else []),
         ],
         ensure_ascii=False,
         sort_keys=True,
@@ -86,6 +91,7 @@ def lint_version(version: TemplateVersion, *, countries: tuple[str, ...] = ()) -
         body_html=version.body_html if template.channel == Channel.EMAIL else "",
         countries=countries,
         brand_names=[template.merchant.name],
+        link=version.link if template.channel == Channel.PUSH else "",
     )
 
 
@@ -144,6 +150,9 @@ def _apply_content(version: TemplateVersion, content: Content) -> None:
         raise ValidationError(
             {"whatsapp_variables": _('Map placeholder numbers to Linkstar variables, e.g. {"1": "buyer.first_name"}.')}
         )
+    if len(content.link) > 2000:
+        raise ValidationError({"link": _("The link is longer than 2,000 characters.")})
+    version.link = content.link.strip()
     version.subject = content.subject
     version.body_text = content.body_text
     version.body_html = content.body_html
@@ -332,14 +341,21 @@ def render_for_send(*, version: TemplateVersion, context: dict) -> RenderedMessa
     time are bounded (RenderLimitError). `context` holds only the fixed variables:
     buyer {first_name, last_name, name}, order {number, items: [{title, sku, quantity}]},
     store {name, postal_address}, review_link, support_link, unsubscribe_link.
+    Push versions render `subject` as the title, `body_text` as the text and `link` as the tap target
+    (`RenderedMessage.link`); printed cards render `subject` as the headline and `body_text` as the text.
     """
     if version.status != VersionStatus.APPROVED:
         raise NotApprovedError(_("Only an approved template version can be sent."))
     if content_hash(version) != version.content_hash:
         raise NotApprovedError(_("The approved text was changed after approval; it cannot be sent."))
-    html = version.body_html if version.template.channel == Channel.EMAIL else ""
+    channel = version.template.channel
+    html = version.body_html if channel == Channel.EMAIL else ""
     return rendering.render_source(
-        subject=version.subject, body_text=version.body_text, body_html=html, context=context
+        subject=version.subject,
+        body_text=version.body_text,
+        body_html=html,
+        context=context,
+        link=version.link if channel == Channel.PUSH else "",
     )
 
 
@@ -351,4 +367,5 @@ def render_preview(*, version_or_content, channel: str, locale: str, store_name:
         body_text=source.body_text,
         body_html=source.body_html if channel == Channel.EMAIL else "",
         context=rendering.sample_context(locale=locale, store_name=store_name),
+        link=getattr(source, "link", "") if channel == Channel.PUSH else "",
     )

@@ -35,10 +35,11 @@ def _content(data: dict) -> services.Content:
         body_html=data.get("body_html") or "",
         whatsapp_content_sid=data.get("whatsapp_content_sid") or "",
         whatsapp_variables=data.get("whatsapp_variables") or {},
+        link=data.get("link") or "",
     )
 
 
-def _preview(*, channel, marketplace, locale, purpose, subject, body_text, body_html, store_name) -> dict:
+def _preview(*, channel, marketplace, locale, purpose, subject, body_text, body_html, store_name, link="") -> dict:
     """Lint + sample rendering, shared by the page (first paint) and the JSON endpoint."""
     if channel != Channel.EMAIL:
         body_html = ""
@@ -51,6 +52,7 @@ def _preview(*, channel, marketplace, locale, purpose, subject, body_text, body_
         body_text=body_text,
         body_html=body_html,
         brand_names=[store_name],
+        link=link if channel == Channel.PUSH else "",
     )
     out = result.as_dict()
     out["segments_detail"] = (
@@ -65,14 +67,22 @@ def _preview(*, channel, marketplace, locale, purpose, subject, body_text, body_
     )
     try:
         rendered = services.render_preview(
-            version_or_content=services.Content(subject=subject, body_text=body_text, body_html=body_html),
+            version_or_content=services.Content(
+                subject=subject, body_text=body_text, body_html=body_html, link=link if channel == Channel.PUSH else ""
+            ),
             channel=channel,
             locale=locale,
             store_name=store_name,
         )
-        out["preview"] = {"subject": rendered.subject, "text": rendered.text, "html": rendered.html, "error": ""}
+        out["preview"] = {
+            "subject": rendered.subject,
+            "text": rendered.text,
+            "html": rendered.html,
+            "link": rendered.link,
+            "error": "",
+        }
     except RenderError as exc:
-        out["preview"] = {"subject": "", "text": "", "html": "", "error": str(exc)}
+        out["preview"] = {"subject": "", "text": "", "html": "", "link": "", "error": str(exc)}
     return out
 
 
@@ -128,6 +138,7 @@ def template_edit(request, pk: int):
         "body_html": working.body_html if working else "",
         "whatsapp_content_sid": working.whatsapp_content_sid if working else "",
         "whatsapp_variables": working.whatsapp_variables if working else {},
+        "link": working.link if working else "",
     }
     content_form = ContentForm(initial=initial)
 
@@ -175,6 +186,7 @@ def template_edit(request, pk: int):
         subject=values.get("subject") or "",
         body_text=values.get("body_text") or "",
         body_html=values.get("body_html") or "",
+        link=values.get("link") or "",
         store_name=request.merchant.name,
     )
     diff = selectors.diff_lines(approved, working) if approved and working and working.pk != approved.pk else []

@@ -14,7 +14,11 @@
 - Login with Amazon: POST /auth/o2/token; SP-API Solicitations: GET /solicitations/v1/orders/{id},
   POST .../solicitations/productReviewAndSellerFeedback (HAL JSON; 403 "Unauthorized" answers as
   documented; 429 QuotaExceeded above 1 request/s with a burst of 5 per access token).
+- SP-API Messaging: GET /messaging/v1/orders/{id} (the message types permitted for the order),
+  POST /messaging/v1/orders/{id}/messages/{type} with {"text": …}; order ids ending -0000004 permit
+  nothing. Same token and rate rules as Solicitations.
 - Amazon SNS: GET /sns/cert.pem (the signing certificate), GET /sns/confirm (SubscribeURL).
+- Google OAuth token endpoint, FCM HTTP v1 and a Web Push service: see channels/fakes/push.py.
 
 ESP recipients pick an answer by local part: invalid@, inactive@, ratelimit@, error@, slow@.
 Amazon order ids ending -0000001 are not eligible yet, -0000002 past the window, -0000003 already
@@ -36,7 +40,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from .push import PushHandlerMixin
+
 SOLICITATION = "productReviewAndSellerFeedback"
+MESSAGING_TYPES = ["unexpectedProblem", "confirmDeliveryDetails", "confirmOrderDetails", "negativeFeedbackRemoval"]
 TWILIO_ERRORS = {
     "+15005550001": (400, 21211, "The 'To' number +15005550001 is not a valid phone number."),
     "+15005550009": (400, 21614, "'To' number is not a valid mobile number"),
@@ -73,6 +80,14 @@ class FakeState:
         self.rate, self.burst = 1.0, 5
         self.sns_confirmations: list[dict] = []
         self.callbacks_sent: list[tuple[str, dict]] = []
+        # Push: service accounts' public keys by client_email (None: claims checked, any signature taken),
+        # access tokens issued, messages accepted, browser subscriptions made by FakeBrowser.
+        self.fcm_keys: dict | None = None
+        self.fcm_tokens: dict[str, str] = {}
+        self.fcm_messages: list[dict] = []
+        self.webpush_subscriptions: dict = {}
+        self.webpush_messages: list[dict] = []
+        self.amazon_messages: list[dict] = []
         self._make_sns_key()
 
     def _make_sns_key(self) -> None:
@@ -116,7 +131,7 @@ def _local_part(address: str) -> str:
     return match.group(1).lower() if match else ""
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(PushHandlerMixin, BaseHTTPRequestHandler):
     server_version = "LinkstarFakeProviders/1.0"
     protocol_version = "HTTP/1.1"
 
@@ -179,6 +194,9 @@ class _Handler(BaseHTTPRequestHandler):
         match = re.fullmatch(r"/solicitations/v1/orders/([\w-]+)", record.path)
         if match:
             return self._sp_actions(record, match.group(1))
+        match = re.fullmatch(r"/messaging/v1/orders/([\w-]+)", record.path)
+        if match:
+            return self._messaging_actions(record, match.group(1))
         return self._send(404, {"message": "not found"})
 
     def do_POST(self):  # noqa: N802
@@ -199,6 +217,17 @@ class _Handler(BaseHTTPRequestHandler):
         match = re.fullmatch(rf"/solicitations/v1/orders/([\w-]+)/solicitations/{SOLICITATION}", path)
         if match:
             return self._sp_create(record, match.group(1))
+        match = re.fullmatch(r"/messaging/v1/orders/([\w-]+)/messages/(\w+)", path)
+        if match:
+            return self._messaging_create(record, match.group(1), match.group(2))
+        if path == "/oauth2/token":
+            return self._google_token(record)
+        match = re.fullmatch(r"/v1/projects/([\w-]+)/messages:send", path)
+        if match:
+            return self._fcm_send(record, match.group(1))
+        match = re.fullmatch(r"/webpush/([\w-]+)", path)
+        if match:
+            return self._webpush(record, match.group(1))
         return self._send(404, {"message": "not found"})
 
     # -- Twilio ----------------------------------------------------------------------------------
@@ -347,31 +376,18 @@ class _Handler(BaseHTTPRequestHandler):
             200, {"access_token": token, "token_type": "bearer", "expires_in": 3600, "refresh_token": given[2]}
         )
 
-    def _sp_guard(self):
+    def _sp_guard(self) -> bool:
+        """True when the request was refused (and answered): a wrong access token, or over the quota."""
         token = self.headers.get("x-amz-access-token", "")
         if token not in self.state.tokens:
-            return self._send(
-                403,
-                {
-                    "errors": [
-                        {"code": "Unauthorized", "message": "Access to requested resource is denied.", "details": ""}
-                    ]
-                },
-            )
+            message = "Access to requested resource is denied."
+            self._send(403, {"errors": [{"code": "Unauthorized", "message": message, "details": ""}]})
+            return True
         if not self.state.take_token(token):
-            return self._send(
-                429,
-                {
-                    "errors": [
-                        {
-                            "code": "QuotaExceeded",
-                            "message": "You exceeded your quota for the requested resource.",
-                            "details": "",
-                        }
-                    ]
-                },
-            )
-        return None
+            message = "You exceeded your quota for the requested resource."
+            self._send(429, {"errors": [{"code": "QuotaExceeded", "message": message, "details": ""}]})
+            return True
+        return False
 
     def _order_state(self, order_id: str) -> str:
         with self.state.lock:
@@ -381,9 +397,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self.state.orders[order_id]
 
     def _sp_actions(self, record: Recorded, order_id: str):
-        refused = self._sp_guard()
-        if refused is not None:
-            return refused
+        if self._sp_guard():
+            return None
         marketplace = (record.query.get("marketplaceIds") or [""])[0]
         href = f"/solicitations/v1/orders/{order_id}/solicitations/{SOLICITATION}?marketplaceIds={marketplace}"
         actions = [{"href": href, "name": SOLICITATION}] if self._order_state(order_id) == "eligible" else []
@@ -392,9 +407,8 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(200, {"_links": {"actions": actions, "self": self_link}, "_embedded": {"actions": embedded}})
 
     def _sp_create(self, record: Recorded, order_id: str):
-        refused = self._sp_guard()
-        if refused is not None:
-            return refused
+        if self._sp_guard():
+            return None
         state = self._order_state(order_id)
         if state in ("early", "late"):
             message = (
@@ -407,6 +421,45 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(403, {"errors": [{"code": "Unauthorized", "message": message, "details": ""}]})
         with self.state.lock:
             self.state.orders[order_id] = "solicited"
+        return self._send(201, {})
+
+    # -- SP-API Messaging ---------------------------------------------------------------------------
+    def _messaging_types(self, order_id: str) -> list[str]:
+        return [] if order_id.endswith("-0000004") else list(MESSAGING_TYPES)
+
+    def _messaging_actions(self, record: Recorded, order_id: str):
+        if self._sp_guard():
+            return None
+        marketplace = (record.query.get("marketplaceIds") or [""])[0]
+        base = f"/messaging/v1/orders/{order_id}"
+        actions = [
+            {"href": f"{base}/messages/{name}?marketplaceIds={marketplace}", "name": name}
+            for name in self._messaging_types(order_id)
+        ]
+        return self._send(
+            200,
+            {
+                "_links": {"actions": actions, "self": {"href": f"{base}?marketplaceIds={marketplace}"}},
+                "_embedded": {"actions": [{"_links": {"self": a}} for a in actions]},
+            },
+        )
+
+    def _messaging_create(self, record: Recorded, order_id: str, kind: str):
+        if self._sp_guard():
+            return None
+        if kind not in self._messaging_types(order_id):
+            message = f"The {kind} message type is not available for this amazonOrderId."
+            return self._send(403, {"errors": [{"code": "Unauthorized", "message": message, "details": ""}]})
+        try:
+            body = json.loads(record.body or b"{}")
+        except ValueError:
+            body = None
+        text = body.get("text") if isinstance(body, dict) else None
+        if kind != "negativeFeedbackRemoval" and (not isinstance(text, str) or not 1 <= len(text) <= 2000):
+            message = "text is required and must be between 1 and 2000 characters."
+            return self._send(400, {"errors": [{"code": "InvalidInput", "message": message, "details": ""}]})
+        with self.state.lock:
+            self.state.amazon_messages.append({"order_id": order_id, "type": kind, "text": text})
         return self._send(201, {})
 
 

@@ -3,10 +3,11 @@
 from channels.senders import OutboundMessage, SendResult, Outcome, SENDERS
 """
 
-from .amazon import AmazonSolicitationsSender
-from .base import Channel, OutboundMessage, Outcome, Sender, SendResult
+from .amazon import AmazonMessagingSender, AmazonSolicitationsSender
+from .base import Channel, OutboundMessage, Outcome, PushKind, PushTarget, Sender, SendResult
 from .esp import AmazonSesSender, MailgunSender, PostmarkSender
 from .outbox import OutboxSender
+from .push import FcmSender, WebPushSender
 from .smtp import SmtpSender
 from .twilio import TwilioSmsSender, TwilioWhatsAppSender
 
@@ -21,8 +22,21 @@ SENDERS: dict[str, type[Sender]] = {
         TwilioSmsSender,
         TwilioWhatsAppSender,
         AmazonSolicitationsSender,
+        AmazonMessagingSender,
+        FcmSender,
+        WebPushSender,
     )
 }
 KIND_CHOICES = [(kind, cls.label) for kind, cls in SENDERS.items()]
 
-__all__ = ["SENDERS", "KIND_CHOICES", "Channel", "OutboundMessage", "Outcome", "Sender", "SendResult"]
+__all__ = [
+    "SENDERS",
+    "KIND_CHOICES",
+    "Channel",
+    "OutboundMessage",
+    "Outcome",
+    "PushKind",
+    "PushTarget",
+    "Sender",
+    "SendResult",
+]

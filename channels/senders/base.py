@@ -21,6 +21,13 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
     WHATSAPP = "whatsapp", _("WhatsApp")
     AMAZON = "amazon", _("Amazon Request a Review")
+    AMAZON_MESSAGING = "amazon_messaging", _("Amazon buyer-seller messages")
+    PUSH = "push", _("App and web push")
+
+
+# Channels whose recipient is not an address (no suppression list, no address hash): Amazon reaches the
+# buyer by order id, push by a device token or browser subscription the caller hands over.
+ADDRESSLESS_CHANNELS = frozenset({"amazon", "amazon_messaging", "push"})
 
 
 class Outcome(models.TextChoices):
@@ -38,6 +45,43 @@ ACCOUNT_DISABLED = "account_disabled"
 RATE_LIMITED = "rate_limited"
 TIMEOUT_AFTER_SEND = "timeout_after_send"
 CONNECTION_FAILED = "connection_failed"
+# Push: the provider says this device token / browser subscription no longer exists (FCM UNREGISTERED,
+# web push 404 / 410). The caller removes it (orders.services.mark_push_subscriptions_gone).
+SUBSCRIPTION_GONE = "subscription_gone"
+PAYLOAD_TOO_LARGE = "payload_too_large"
+
+
+class PushKind(models.TextChoices):
+    FCM = "fcm", _("App push (Firebase Cloud Messaging)")
+    WEB_PUSH = "web_push", _("Web push (browser)")
+
+
+@dataclass(frozen=True)
+class PushTarget:
+    """Where one push goes, as the buyer's app or browser registered it (orders keeps these).
+
+    FCM: `token` is the device registration token. Web push: `endpoint`, `p256dh` and `auth` are the
+    browser's PushSubscription (`subscription.toJSON()`). `subscription_id` is the caller's id for it,
+    handed back untouched so a "gone" answer can be traced to the row to remove.
+    """
+
+    kind: str
+    token: str = ""
+    endpoint: str = ""
+    p256dh: str = ""
+    auth: str = ""
+    subscription_id: str = ""
+
+    @classmethod
+    def from_subscription_json(cls, data: dict, *, subscription_id: str = "") -> PushTarget:
+        keys = data.get("keys") or {}
+        return cls(
+            kind=PushKind.WEB_PUSH,
+            endpoint=str(data.get("endpoint") or ""),
+            p256dh=str(keys.get("p256dh") or ""),
+            auth=str(keys.get("auth") or ""),
+            subscription_id=subscription_id,
+        )
 
 
 @dataclass(frozen=True)
@@ -46,7 +90,10 @@ class OutboundMessage:
 
     `message_ref` is the UUID string the campaigns app minted; it travels in headers / provider
     metadata so delivery events find their way back, and billing keys its usage record on it.
-    `to` is an email address (email), an E.164 number (sms, whatsapp) or empty (amazon).
+    `to` is an email address (email), an E.164 number (sms, whatsapp), empty (amazon) or, for push, a
+    label of the device or subscription (kept as the recipient; the push itself goes to `push_target`).
+    Push messages use `subject` as the title, `text_body` as the body and `push_link` as the link opened
+    on tap. Amazon buyer-seller messages name the message type in `amazon_message_type`.
     """
 
     merchant_id: int
@@ -66,6 +113,11 @@ class OutboundMessage:
     marketplace_id: str = ""
     amazon_earliest_delivery: dt.datetime | None = None
     amazon_latest_delivery: dt.datetime | None = None
+    # Amazon buyer-seller messages (Messaging API): e.g. "unexpectedProblem", "confirmDeliveryDetails".
+    amazon_message_type: str = ""
+    # Push (FCM, web push).
+    push_target: PushTarget | None = None
+    push_link: str = ""
     # The buyer's language (unsubscribe page) and the message class (preference "review requests only").
     language: str = "en"
     message_class: str = "review_request"

@@ -30,9 +30,15 @@ class OutboxSender(Sender):
         headers = email_headers(self.account, message) if is_email else dict(message.headers)
         if message.channel == Channel.WHATSAPP:
             headers["Content-Sid"] = message.content_sid
-        if message.channel == Channel.AMAZON:
+        if message.channel in (Channel.AMAZON, Channel.AMAZON_MESSAGING):
             headers["Amazon-Order-Id"] = message.amazon_order_id
             headers["Marketplace-Id"] = message.marketplace_id
+        if message.channel == Channel.AMAZON_MESSAGING:
+            headers["Amazon-Message-Type"] = message.amazon_message_type
+        if message.channel == Channel.PUSH:
+            target = message.push_target
+            headers["Push-Kind"] = target.kind if target else ""
+            headers["Push-Link"] = message.push_link
         row = OutboxMessage.objects.create(
             merchant_id=message.merchant_id,
             account=self.account if self.account.pk else None,

@@ -22,7 +22,9 @@ from .profiles import known_channels, known_marketplaces, rules_for
 from .rules import BLOCK, RULES
 from .segments import Segments, count_segments
 
-FIELDS = ("subject", "body_text", "body_html")
+FIELDS = ("subject", "body_text", "body_html", "link")
+PUSH_TITLE_CHARS = 50
+PUSH_TEXT_CHARS = 150
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _SENTENCE_END = re.compile(r"[.!?;\n。！？；]+")
 
@@ -300,11 +302,13 @@ def lint(
     purpose: str | None = None,
     countries: Iterable[str] = (),
     brand_names: Iterable[str] = (),
+    link: str = "",
 ) -> LintResult:
     """Lint one template; `purpose` None is treated as a review request (the strictest).
 
     `countries` are the ISO codes a campaign targets (WhatsApp to the US warns);
     `brand_names` are literal names that count as the SMS sender's brand besides {{ store.name }}.
+    `link` is a push message's tap target (a link variable or an https address).
     """
     if channel not in known_channels():
         raise LintInputError(_("Unknown channel %(channel)s.") % {"channel": channel})
@@ -312,7 +316,7 @@ def lint(
         raise LintInputError(_("Unknown marketplace %(marketplace)s.") % {"marketplace": marketplace})
     if not isinstance(locale, str) or not _BCP47.match(locale):
         raise LintInputError(_("The locale must be a BCP 47 language tag such as en, de or zh-Hans."))
-    sources = {"subject": subject or "", "body_text": body_text or "", "body_html": body_html or ""}
+    sources = {"subject": subject or "", "body_text": body_text or "", "body_html": body_html or "", "link": link or ""}
     for name, value in sources.items():
         if not isinstance(value, str):
             raise LintInputError(_("%(field)s must be text.") % {"field": name})
@@ -343,7 +347,7 @@ def lint(
         try:
             rendered = rendering.render_source(
                 context=rendering.sample_context(locale=locale, store_name=next(iter(brand_names), "")),
-                **sources,
+                **{k: v for k, v in sources.items() if k != "link"},
             )
         except rendering.RenderError:
             out.add("template.render", "body_text" if sources["body_text"] else "body_html", 0, 0)
@@ -430,6 +434,19 @@ def lint(
             out.add("sms.segments", "body_text", 0, len(sources["body_text"]))
     if channel == "whatsapp":
         out.add("whatsapp.us_marketing", "body_text", 0, 0)
+    if channel == "push":
+        if not sources["subject"].strip():
+            out.add("push.title_missing", "subject", 0, 0)
+        if len(sources["subject"]) > PUSH_TITLE_CHARS:
+            out.add("push.too_long", "subject", PUSH_TITLE_CHARS, len(sources["subject"]))
+        if len(sources["body_text"]) > PUSH_TEXT_CHARS:
+            out.add("push.too_long", "body_text", PUSH_TEXT_CHARS, len(sources["body_text"]))
+        target = sources["link"].strip()
+        if target and not (
+            re.fullmatch(r"\{\{\s*(review_link|support_link)\s*\}\}", target)
+            or re.fullmatch(r"https://[^\s{}<>\"']+", target)
+        ):
+            out.add("push.link_invalid", "link", 0, len(sources["link"]))
 
     order = {name: i for i, name in enumerate(("channel", *FIELDS))}
     findings = sorted(out.items.values(), key=lambda f: (order.get(f.field, 9), f.start, f.end, f.rule))

@@ -36,7 +36,7 @@ CHANNEL_RULES: dict[str, frozenset[str]] = {
     "sms": frozenset({"sms.url_shortener", "sms.brand_missing", "sms.stop_missing", "sms.segments"}),
     "whatsapp": frozenset({"link.shortener", "whatsapp.us_marketing"}),
     "amazon_solicitation": frozenset(),
-    "push": frozenset({"link.shortener"}),
+    "push": frozenset({"link.shortener", "push.title_missing", "push.too_long", "push.link_invalid"}),
     "print": frozenset(),
 }
 

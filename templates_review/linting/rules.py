@@ -190,6 +190,24 @@ RULES: dict[str, Rule] = {
             _("Use {{ review_link }}: Linkstar's tracked links are not filtered."),
         ),
         Rule(
+            "push.title_missing",
+            BLOCK,
+            _("The push notification has no title."),
+            _("Give it a short title, such as your store's name and what happened."),
+        ),
+        Rule(
+            "push.too_long",
+            WARN,
+            _("Phones cut push titles after about 50 characters and texts after about 150."),
+            _("Shorten the title or the text so the whole message shows on the lock screen."),
+        ),
+        Rule(
+            "push.link_invalid",
+            BLOCK,
+            _("The link must be an https address or one of the link variables."),
+            _("Use {{ support_link }}, {{ review_link }} or a full https:// address."),
+        ),
+        Rule(
             "sms.brand_missing",
             BLOCK,
             _("The SMS does not say who is sending it."),

@@ -22,6 +22,12 @@ def fake(_fake_server):
     state.slow_seconds = 2.0
     state.rate, state.burst = 1.0, 5
     state.sns_confirmations.clear()
+    state.fcm_keys = {}
+    state.fcm_tokens.clear()
+    state.fcm_messages.clear()
+    state.webpush_subscriptions.clear()
+    state.webpush_messages.clear()
+    state.amazon_messages.clear()
     return _fake_server
 
 

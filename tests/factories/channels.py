@@ -152,3 +152,64 @@ class OutboxMessageFactory(factory.django.DjangoModelFactory):
     to = "buyer@example.com"
     subject = "Hello"
     text_body = "Hello"
+
+
+def amazon_messaging_account(merchant, fake, **extra):
+    # Its own refresh token: python-amazon-sp-api caches access tokens per refresh token in the process.
+    extra.setdefault("credentials", {"refresh_token": "Atzr|messaging-refresh"})
+    account = amazon_account(merchant, fake, **extra)
+    account.kind = "amazon_messaging"
+    account.save()
+    return account
+
+
+def service_account_info(token_uri: str, *, project_id: str = "linkstar-test", key=None) -> tuple[dict, object]:
+    """A Firebase service-account key as Google issues it (fresh RSA key), and the key itself."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    info = {
+        "type": "service_account",
+        "project_id": project_id,
+        "private_key_id": uuid.uuid4().hex,
+        "private_key": pem,
+        "client_email": f"firebase-adminsdk@{project_id}.iam.gserviceaccount.com",
+        "client_id": "1234567890",
+        "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+        "token_uri": token_uri,
+    }
+    return info, key
+
+
+def fcm_account(merchant, fake, *, info=None, **extra):
+    """An FCM account whose service account the fake knows (signatures are checked)."""
+    import json
+
+    if info is None:
+        info, key = service_account_info(fake.url + "/oauth2/token")
+        if fake.state.fcm_keys is not None:
+            fake.state.fcm_keys[info["client_email"]] = key.public_key()
+    return ChannelAccountFactory(
+        merchant=merchant,
+        kind="fcm",
+        config={"api_url": fake.url, "project_id": info["project_id"], "timeout": 2, **extra.pop("config", {})},
+        credentials={"service_account": json.dumps(info)},
+        **extra,
+    )
+
+
+def web_push_account(merchant, **extra):
+    from channels.senders.push import generate_vapid_keys
+
+    private, public = generate_vapid_keys()
+    return ChannelAccountFactory(
+        merchant=merchant,
+        kind="web_push",
+        config={"subject": "mailto:push@merchant.example", "vapid_public_key": public, "ttl": 3600, "timeout": 2},
+        credentials={"vapid_private_key": private},
+        **extra,
+    )

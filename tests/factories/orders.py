@@ -100,3 +100,15 @@ def order_row(external_id: str = "1001", **overrides) -> dict:
     for key, value in overrides.items():
         row[key] = value
     return row
+
+
+class PushSubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "orders.PushSubscription"
+
+    buyer = factory.SubFactory(BuyerFactory)
+    merchant = factory.SelfAttribute("buyer.merchant")
+    kind = "fcm"
+    token = factory.Sequence(lambda n: f"device-token-{n:04d}:APA91bHPRgkF3JUikC4ENAHEeMrd41Zxv3hVZjC9")
+    digest = factory.Sequence(lambda n: f"{n:064x}")
+    platform = "android"

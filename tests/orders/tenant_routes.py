@@ -51,3 +51,13 @@ ROUTES = [
         "tested in tests/orders/test_api.py (Bob's store or tracking number reports an error, writes nothing)",
     ),
 ]
+
+ROUTES += [
+    Route("orders-api:push-subscriptions", "object", kwargs=_obj("buyer"), methods=("get", "post")),
+    Route(
+        "orders-api:push-subscription-detail",
+        "object",
+        kwargs=lambda w: {"pk": w.bob.objects["buyer"].pk, "sub_pk": w.bob.objects["push_subscription"].pk},
+        methods=("get", "delete"),
+    ),
+]

@@ -2,7 +2,14 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from orders.models import Connection, ImportJob, WebhookEvent
-from tests.factories.orders import BuyerFactory, OrderEventFactory, OrderFactory, OrderItemFactory, StoreFactory
+from tests.factories.orders import (
+    BuyerFactory,
+    OrderEventFactory,
+    OrderFactory,
+    OrderItemFactory,
+    PushSubscriptionFactory,
+    StoreFactory,
+)
 
 
 def populate(side) -> None:
@@ -41,7 +48,14 @@ def populate(side) -> None:
         status="processed",
         export={"buyers": [], "note": side.canary},
     )
+    push = PushSubscriptionFactory(buyer=buyer, app_id=f"app-{side.canary}")
     side.objects.update(
-        store=store, buyer=buyer, order=order, import_job=job, connection=connection, webhook_event=event
+        store=store,
+        buyer=buyer,
+        order=order,
+        import_job=job,
+        connection=connection,
+        webhook_event=event,
+        push_subscription=push,
     )
     assert Role.OWNER  # the sides' owners may use every orders page

@@ -1,5 +1,6 @@
 """Start the local provider fakes for the demo: an SMTP sink and one HTTP server speaking the
-Twilio, Postmark, Mailgun, Amazon SES, Login with Amazon / SP-API Solicitations and SNS formats.
+Twilio, Postmark, Mailgun, Amazon SES, Login with Amazon / SP-API (Solicitations, Messaging), SNS,
+Google OAuth + FCM HTTP v1 and Web Push formats.
 
     python manage.py run_fake_providers            # SMTP on CHANNELS_FAKES_PORT, HTTP on the next port
     python manage.py run_fake_providers --seconds 5
@@ -44,7 +45,7 @@ class Command(BaseCommand):
             http.state.send_callbacks = not no_callbacks
             running.append(http)
             self.stdout.write(
-                f"Provider APIs    {http.url}  (Twilio, Postmark /email, Mailgun /v3, SES /v2, SP-API, SNS)"
+                f"Provider APIs    {http.url}  (Twilio, Postmark, Mailgun, SES, SP-API, SNS, FCM, web push)"
             )
         except OSError as exc:
             self.stderr.write(f"Provider fake not started on {host}:{port + 1}: {exc}")

@@ -6,7 +6,7 @@
   const root = document.querySelector("[data-editor]");
   if (!root) return;
   const form = document.getElementById("content-form");
-  const fields = ["subject", "body_text", "body_html"];
+  const fields = ["subject", "body_text", "body_html", "link"];
   const inputs = Object.fromEntries(fields.map((f) => [f, form.querySelector(`[name="${f}"]`)]).filter(([, el]) => el));
   const csrf = form.querySelector('[name="csrfmiddlewaretoken"]').value;
   const submitButton = form.querySelector("[data-submit]");
