@@ -28,7 +28,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -148,6 +149,12 @@ def _counters(merchant_id: int, *, channel: str, day: dt.date, month: dt.date) -
     return found
 
 
+def _rounded(expression):
+    """Money arithmetic in the database, kept at the stored scale: SQLite (the demo) adds decimals in binary
+    floating point, where 0.019 - 19 x 0.001 is -4e-19 and would break `wallet_reserved_not_negative`."""
+    return Round(expression, 6, output_field=DecimalField(max_digits=18, decimal_places=6))
+
+
 def _move_counters(
     merchant_id: int,
     *,
@@ -162,8 +169,8 @@ def _move_counters(
     SpendCounter.objects.filter(merchant_id=merchant_id).filter(
         _counter_filter(channel=channel, day=day, month=month)
     ).update(
-        amount_reserved=F("amount_reserved") + reserved,
-        amount_used=F("amount_used") + used,
+        amount_reserved=_rounded(F("amount_reserved") + reserved),
+        amount_used=_rounded(F("amount_used") + used),
         free_reserved=F("free_reserved") + free_reserved,
         free_used=F("free_used") + free_used,
     )
@@ -207,7 +214,7 @@ def _post_ledger(
         created_at=at,
     )
     Wallet.objects.filter(pk=wallet.pk).update(
-        balance=F("balance") + amount, reserved=F("reserved") - release, updated_at=at
+        balance=_rounded(F("balance") + amount), reserved=_rounded(F("reserved") - release), updated_at=at
     )
     return entry
 
@@ -383,7 +390,7 @@ def authorize_send(
         else:
             reservation = Reservation.objects.create(message_ref=message_ref, **fields)
         _move_counters(merchant_id, channel=channel, day=day, month=month, reserved=amount, free_reserved=free)
-        Wallet.objects.filter(pk=wallet.pk).update(reserved=F("reserved") + amount)
+        Wallet.objects.filter(pk=wallet.pk).update(reserved=_rounded(F("reserved") + amount))
         for key in totals:
             totals[key] += amount
         _raise_alerts(merchant_id, limits=limits, totals=totals, starts=starts, reached=None)
@@ -423,7 +430,7 @@ def record_usage(
             if held:
                 Reservation.objects.filter(pk=reservation.pk).update(status=Reservation.Status.RELEASED, settled_at=now)
                 _move_counters(wallet.merchant_id, reserved=-held_amount, free_reserved=-held_free, **where)
-                Wallet.objects.filter(pk=wallet.pk).update(reserved=F("reserved") - held_amount)
+                Wallet.objects.filter(pk=wallet.pk).update(reserved=_rounded(F("reserved") - held_amount))
             return None
 
         units = reservation.quantity if quantity is None else quantity
@@ -459,7 +466,7 @@ def record_usage(
                 release=held_amount,
             )
         elif held_amount:
-            Wallet.objects.filter(pk=wallet.pk).update(reserved=F("reserved") - held_amount)
+            Wallet.objects.filter(pk=wallet.pk).update(reserved=_rounded(F("reserved") - held_amount))
         Reservation.objects.filter(pk=reservation.pk).update(status=Reservation.Status.CONSUMED, settled_at=now)
         _move_counters(
             wallet.merchant_id, reserved=-held_amount, used=amount, free_reserved=-held_free, free_used=free, **where

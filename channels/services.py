@@ -14,6 +14,7 @@ Other apps call (keyword-only arguments):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import uuid
@@ -139,8 +140,13 @@ def _message_channel(account: ChannelAccount, message: OutboundMessage) -> str:
     return message.channel if account.kind == "outbox" else account.channel
 
 
-def send_messages(*, account: ChannelAccount, messages: Sequence[OutboundMessage]) -> list[SendResult]:
+def send_messages(
+    *, account: ChannelAccount, messages: Sequence[OutboundMessage], sender: Sender | None = None
+) -> list[SendResult]:
     """Send a batch through one account over one connection; one result per message, in order.
+
+    `sender`: an open sender of this account (`with get_sender(account) as sender:`) to reuse across
+    several calls, so a caller that checks something between chunks keeps one connection; it is left open.
 
     Refuses (without contacting the provider) messages of a disabled account, to suppressed
     addresses, to addresses that cannot be read, and messages of another merchant. Records one
@@ -173,9 +179,9 @@ def send_messages(*, account: ChannelAccount, messages: Sequence[OutboundMessage
 
     to_send = [i for i, r in enumerate(results) if r is None]
     if to_send:
-        with get_sender(account) as sender:
+        with contextlib.nullcontext(sender) if sender is not None else get_sender(account) as open_sender:
             for i in to_send:
-                results[i] = _send_one(sender, messages[i])
+                results[i] = _send_one(open_sender, messages[i])
         _record_sent(account, [(messages[i], results[i], hashes.get(i)) for i in to_send])
         _record_account_health(account, [results[i] for i in to_send])
         _suppress_from_results(account, [(messages[i], results[i]) for i in to_send])

@@ -357,3 +357,15 @@ WEB_PUSH_ALLOW_LOOPBACK = env.bool("WEB_PUSH_ALLOW_LOOPBACK", default=not PRODUC
 INSERT_CARDS_MAX_PER_SHEET = env.int("INSERT_CARDS_MAX_PER_SHEET", default=400)
 INSERT_CARDS_LOGO_MAX_BYTES = env.int("INSERT_CARDS_LOGO_MAX_BYTES", default=2 * 1024 * 1024)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PushSubscriptionKindEnum"] = "orders.models.PushSubscription.Kind"
+
+# --- reviews ---
+# Dispatch: a claim's lease (a worker silent past it leaves its messages `unknown`, never resent), messages
+# claimed per batch, messages sent between two reads of the stop flags, retries of temporary failures.
+REVIEWS_LEASE_SECONDS = env.int("REVIEWS_LEASE_SECONDS", default=300)
+REVIEWS_BATCH_SIZE = env.int("REVIEWS_BATCH_SIZE", default=100)
+REVIEWS_SEND_CHUNK = env.int("REVIEWS_SEND_CHUNK", default=20)
+REVIEWS_MAX_ATTEMPTS = env.int("REVIEWS_MAX_ATTEMPTS", default=5)
+REVIEWS_STOP_CHECK_SECONDS = env.float("REVIEWS_STOP_CHECK_SECONDS", default=1.0)
+# Dispatch loops the beat's kick starts when messages are due, and how long one loop runs.
+REVIEWS_DISPATCH_LOOPS = env.int("REVIEWS_DISPATCH_LOOPS", default=2)
+REVIEWS_WORKER_SECONDS = env.float("REVIEWS_WORKER_SECONDS", default=50.0)

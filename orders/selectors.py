@@ -21,7 +21,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Merchant
@@ -110,6 +110,72 @@ def delivered_orders(
     return qs.select_related("store", "buyer").prefetch_related("items").order_by("delivered_at", "pk")
 
 
+def campaign_candidates(
+    *,
+    merchant_id: int,
+    store_ids: Iterable[int],
+    delivered_from: dt.datetime,
+    delivered_to: dt.datetime,
+    delivered_after: dt.datetime | None = None,
+    changed_since: dt.datetime | None = None,
+) -> QuerySet[Order]:
+    """Contactable orders a campaign may plan: delivered in [from, to], not cancelled / refunded / returned /
+    claimed / reviewed, in the given stores (served by the partial index `order_contactable_delivered`).
+
+    With a cursor (`delivered_after`, `changed_since`) only the orders that became due since the last run
+    are read: those delivered after the cursor, or changed (inserted, updated, delivered late) since. The
+    cost then follows the number of newly due orders, not the size of the table.
+    """
+    qs = Order.objects.filter(
+        merchant_id=merchant_id,
+        store_id__in=list(store_ids),
+        delivered_at__gte=delivered_from,
+        delivered_at__lte=delivered_to,
+    ).not_excluded()
+    recent = Q()
+    if delivered_after is not None:
+        recent |= Q(delivered_at__gt=delivered_after)
+    if changed_since is not None:
+        recent |= Q(updated_at__gte=changed_since)
+    if recent:
+        qs = qs.filter(recent)
+    return qs
+
+
+def shipped_candidates(
+    *, merchant_id: int, store_ids: Iterable[int], shipped_from: dt.datetime, shipped_to: dt.datetime
+) -> QuerySet[Order]:
+    """Orders of stores that send no delivery signal: shipped in [from, to], never reported delivered."""
+    return Order.objects.filter(
+        merchant_id=merchant_id,
+        store_id__in=list(store_ids),
+        delivered_at__isnull=True,
+        shipped_at__gte=shipped_from,
+        shipped_at__lte=shipped_to,
+    ).not_excluded()
+
+
+def repeat_order_ids(*, merchant_id: int, orders: Iterable[Order]) -> set[int]:
+    """Which of these orders come from a buyer (same email or phone hash, any store) who ordered before."""
+    orders = [o for o in orders if o.buyer_id]
+    repeat: set[int] = set()
+    for field in ("id", "email_hash", "phone_hash"):
+        keys = {getattr(o.buyer, field) for o in orders if getattr(o.buyer, field)}
+        if not keys:
+            continue
+        first = dict(
+            Order.objects.filter(merchant_id=merchant_id, **{f"buyer__{field}__in": keys})
+            .values_list(f"buyer__{field}")
+            .annotate(first=Min("placed_at"))
+            .values_list(f"buyer__{field}", "first")
+        )
+        for order in orders:
+            earliest = first.get(getattr(order.buyer, field))
+            if earliest is not None and order.placed_at is not None and order.placed_at > earliest:
+                repeat.add(order.pk)
+    return repeat
+
+
 def orders_by_tracking_number(*, merchant: Merchant, tracking_number: str) -> QuerySet[Order]:
     number = normalize_tracking_number(tracking_number)
     if not number:
@@ -138,6 +204,19 @@ def buyers_with_identity(*, merchant: Merchant, email_hash: str = "", phone_hash
 def current_consent(*, buyer: Buyer, channel: str) -> Consent | None:
     """The buyer's latest consent record for a channel (None: never asked)."""
     return buyer.consents.filter(channel=channel).order_by("-recorded_at", "-pk").first()
+
+
+def current_consent_statuses(*, buyer_ids: Iterable[int]) -> dict[tuple[int, str], str]:
+    """{(buyer id, channel): status of the latest consent record} for many buyers in one query (dispatch)."""
+    latest: dict[tuple[int, str], str] = {}
+    rows = (
+        Consent.objects.filter(buyer_id__in=list(buyer_ids))
+        .order_by("buyer_id", "channel", "-recorded_at", "-pk")
+        .values_list("buyer_id", "channel", "status")
+    )
+    for buyer_id, channel, status in rows:
+        latest.setdefault((buyer_id, channel), status)
+    return latest
 
 
 def has_consent(*, buyer: Buyer, channel: str) -> bool:

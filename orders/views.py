@@ -20,6 +20,7 @@ from accounts.roles import Role, role_allows
 from . import imports, selectors, services
 from .forms import ImportMappingForm, ImportUploadForm, MarkDeliveredForm, OrderFilterForm, StoreForm
 from .models import Buyer, ImportJob, Order, Store
+from .sections import sections_for
 
 PAGE_SIZE = 50
 
@@ -69,6 +70,7 @@ def order_detail(request, pk: int):
             "order": order,
             "events": list(order.events.all()),
             "deliver_form": MarkDeliveredForm() if _can(request, Role.OPERATOR) else None,
+            "sections": sections_for(request, order),
         },
     )
 

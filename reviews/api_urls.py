@@ -1,3 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from . import api
+
 app_name = "reviews-api"
 
-urlpatterns: list = []
+router = SimpleRouter()
+router.register("campaigns", api.CampaignViewSet, basename="campaign")
+router.register("messages", api.MessageViewSet, basename="message")
+
+urlpatterns = router.urls

@@ -2,6 +2,56 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _queue_delivery_event(**event) -> None:
+    """channels' listener: hand the event to a task (listeners must be quick)."""
+    from .tasks import delivery_event_task
+
+    delivery_event_task.delay(
+        event["merchant_id"],
+        event["message_ref"],
+        event["event_type"],
+        event["occurred_at"].isoformat(),
+        event.get("provider_event_id", ""),
+        event.get("detail", ""),
+    )
+
+
+def _shipping_countries(merchant):
+    from .selectors import shipping_countries
+
+    return shipping_countries(merchant)
+
+
+def _export_messages(buyer):
+    from .selectors import export_messages
+
+    return export_messages(buyer)
+
+
+def _stop_messages_of_buyer(buyer):
+    from .services import stop_messages_of_buyer
+
+    stop_messages_of_buyer(buyer)
+
+
+def _order_section(request, order):
+    from .selectors import order_section
+
+    return order_section(request, order)
+
+
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Review campaigns")
+
+    def ready(self) -> None:
+        from billing.hooks import register_shipping_countries_provider
+        from channels.events import register_delivery_listener
+        from orders.privacy import register_erasure_hook, register_export_section
+        from orders.sections import OrderSection, register_order_section
+
+        register_delivery_listener(_queue_delivery_event)
+        register_shipping_countries_provider(_shipping_countries)
+        register_export_section("messages", _export_messages)
+        register_erasure_hook(_stop_messages_of_buyer)
+        register_order_section(OrderSection("reviews/order_section.html", _order_section, order=50))

@@ -33,13 +33,19 @@ def template_status(template: MessageTemplate) -> dict:
 
 
 def approved_version_for(
-    *, merchant: Merchant, purpose: str, channel: str, locale: str, fallback_locale: str | None = None
+    *,
+    merchant: Merchant,
+    purpose: str,
+    channel: str,
+    locale: str,
+    fallback_locale: str | None = None,
+    name: str | None = None,
 ) -> TemplateVersion | None:
     """The approved version a campaign should send: the buyer's locale, else the fallback, else None.
 
     Locales match exactly, then by language (a buyer in "de-AT" gets "de"). When a merchant
     has several approved templates for the same purpose, channel and locale, the most
-    recently approved one wins.
+    recently approved one wins; `name` picks one template family (the same name in each language).
     """
     base = (
         TemplateVersion.objects.for_merchant(merchant)
@@ -47,6 +53,8 @@ def approved_version_for(
         .select_related("template")
         .order_by("-decided_at", "-id")
     )
+    if name:
+        base = base.filter(template__name=name)
     for wanted in (locale, fallback_locale):
         if not wanted:
             continue

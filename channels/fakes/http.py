@@ -74,6 +74,8 @@ class FakeState:
         self.lwa: tuple[str, str, str] | None = None  # client id, client secret, refresh token
         self.slow_seconds = 3.0
         self.send_callbacks = False
+        # WhatsApp numbers whose 24-hour session is closed and whose template Twilio sends as free-form (63016)
+        self.whatsapp_window_closed: set[str] = set()
         self.orders: dict[str, str] = {}
         self.tokens: set[str] = set()
         self.buckets: dict[str, tuple[float, float]] = {}
@@ -257,7 +259,7 @@ class _Handler(PushHandlerMixin, BaseHTTPRequestHandler):
             return self._twilio_error(500, 20500, "Internal Server Error")
         if number.endswith("0999"):
             self._slow()
-        if to.startswith("whatsapp:") and not form.get("ContentSid"):
+        if to.startswith("whatsapp:") and (not form.get("ContentSid") or number in self.state.whatsapp_window_closed):
             return self._twilio_error(
                 400, 63016, "Failed to send freeform message because you are outside the allowed window."
             )

@@ -1,0 +1,175 @@
+"""The campaigns API: campaigns (CRUD, status) and the outbox (messages, read only)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import mixins, pagination, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from accounts.api import MerchantScopedViewSet
+from channels.models import ChannelAccount
+from orders.models import Store
+
+from . import services
+from .models import Campaign, CampaignStatus, Channel, Message, MessageStatus
+from .services import CAMPAIGN_FIELDS
+
+
+class Page(pagination.PageNumberPagination):
+    page_size = 100
+    max_page_size = 500
+    page_size_query_param = "page_size"
+
+
+class PlanStepSerializer(serializers.Serializer):
+    country = serializers.CharField(max_length=2, default="*")
+    position = serializers.IntegerField(min_value=0, max_value=20)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    account = serializers.IntegerField()
+    template_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+
+
+class VariantSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=40)
+    weight = serializers.IntegerField(min_value=1, max_value=1000, default=1)
+    template_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+
+
+def _django_errors(exc: DjangoValidationError) -> ValidationError:
+    return ValidationError(getattr(exc, "message_dict", None) or {"detail": exc.messages})
+
+
+class CampaignViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, MerchantScopedViewSet
+):
+    """Campaigns with their channel plan and variants. New campaigns are drafts; `POST …/status` moves them."""
+
+    class Output(serializers.ModelSerializer):
+        plan = serializers.SerializerMethodField()
+        variants = serializers.SerializerMethodField()
+        stores = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+        class Meta:
+            model = Campaign
+            fields = ["id", "status", "stores", *CAMPAIGN_FIELDS, "plan", "variants", "created_at", "updated_at"]
+
+        def get_plan(self, obj):
+            return [
+                {"country": s.country, "position": s.position, "channel": s.channel, "account": s.account_id,
+                 "template_name": s.template_name}
+                for s in obj.plan_steps.all()
+            ]  # fmt: skip
+
+        def get_variants(self, obj):
+            return [{"name": v.name, "weight": v.weight, "template_name": v.template_name} for v in obj.variants.all()]
+
+    class Input(serializers.ModelSerializer):
+        plan = PlanStepSerializer(many=True, required=False)
+        variants = VariantSerializer(many=True, required=False)
+        stores = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+        class Meta:
+            model = Campaign
+            fields = [*CAMPAIGN_FIELDS, "plan", "variants", "stores"]
+
+    class StatusInput(serializers.Serializer):
+        status = serializers.ChoiceField(choices=CampaignStatus.choices)
+
+    queryset = Campaign.objects.prefetch_related("plan_steps", "variants", "stores").order_by("name", "id")
+    serializer_class = Output
+    pagination_class = Page
+
+    def _resolve(self, data: dict) -> dict:
+        merchant = self.merchant
+        out = {"data": {k: v for k, v in data.items() if k in CAMPAIGN_FIELDS}}
+        if "plan" in data:
+            accounts = {a.pk: a for a in ChannelAccount.objects.for_merchant(merchant)}
+            steps = []
+            for step in data["plan"]:
+                account = accounts.get(step["account"])
+                if account is None:
+                    raise ValidationError({"plan": [f"unknown channel account {step['account']}"]})
+                steps.append({**step, "account": account})
+            out["steps"] = steps
+        if "variants" in data:
+            out["variants"] = data["variants"]
+        if "stores" in data:
+            stores = list(Store.objects.for_merchant(merchant).filter(pk__in=data["stores"]))
+            if len(stores) != len(set(data["stores"])):
+                raise ValidationError({"stores": ["unknown store"]})
+            out["stores"] = stores
+        return out
+
+    def create(self, request):
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            campaign = services.create_campaign(merchant=self.merchant, user=None, **self._resolve(data.validated_data))
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from None
+        return Response(self.Output(campaign).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        campaign = self.get_object()
+        data = self.Input(campaign, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        try:
+            campaign = services.update_campaign(campaign=campaign, **self._resolve(data.validated_data))
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from None
+        return Response(self.Output(campaign).data)
+
+    def perform_destroy(self, instance):
+        if instance.status != CampaignStatus.DRAFT:
+            raise ValidationError({"detail": "Only a draft campaign can be deleted; stop it instead."})
+        instance.delete()
+
+    @action(detail=True, methods=["post"])
+    def status(self, request, pk=None):
+        campaign = self.get_object()
+        data = self.StatusInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            campaign = services.set_campaign_status(campaign=campaign, status=data.validated_data["status"])
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from None
+        return Response(self.Output(campaign).data)
+
+
+class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantScopedViewSet):
+    """The outbox: filters `campaign`, `order`, `status`, `code`, `channel`, `country`."""
+
+    class Output(serializers.ModelSerializer):
+        reason_label = serializers.CharField(source="get_reason_code_display", read_only=True)
+
+        class Meta:
+            model = Message
+            fields = [
+                "id", "message_ref", "campaign", "order", "step", "status", "reason_code", "reason_label",
+                "reason_detail", "channel", "country", "variant", "send_at", "sent_at", "delivered_at", "clicked_at",
+                "provider_message_id", "cost", "currency", "attempt_count", "estimated", "created_at",
+            ]  # fmt: skip
+
+    queryset = Message.objects.order_by("-created_at", "-id")
+    serializer_class = Output
+    pagination_class = Page
+
+    def get_queryset(self):
+        rows = super().get_queryset()
+        params = self.request.query_params
+        filters = {
+            "campaign_id": params.get("campaign"),
+            "order_id": params.get("order"),
+            "status": params.get("status"),
+            "reason_code": params.get("code"),
+            "channel": params.get("channel"),
+            "country": (params.get("country") or "").upper() or None,
+        }
+        for key in ("campaign_id", "order_id"):
+            if filters[key] and not str(filters[key]).isdigit():
+                raise ValidationError({key.removesuffix("_id"): ["must be a number"]})
+        if filters["status"] and filters["status"] not in MessageStatus.values:
+            raise ValidationError({"status": [f"one of {', '.join(MessageStatus.values)}"]})
+        return rows.filter(**{k: v for k, v in filters.items() if v})

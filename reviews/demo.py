@@ -1,0 +1,90 @@
+"""Demo campaigns: active review-request campaigns for both demo merchants, so that with worker and beat
+running (`bash scripts/run`) the orders delivered days ago become messages without anyone clicking.
+
+- Chinese-speaking seller: one campaign over every store on the Outbox (US: email, then SMS; Amazon
+  orders: Amazon's "Request a Review" through the outbox), marketing class, so buyers without consent
+  show the `no_consent` code; a 5 % hold-out.
+- English seller: the Shopify store through the local SMTP sink of `run_fake_providers` (when the fakes
+  are configured), the CSV store and Amazon through the Outbox, utility class.
+
+Idempotent: campaigns are found by name and left as they are (edits made in the demo survive).
+"""
+
+from __future__ import annotations
+
+from channels.models import ChannelAccount
+from orders.models import Platform, Store
+
+from . import services
+from .models import Campaign, CampaignStatus
+
+
+def _account(merchant, name: str) -> ChannelAccount | None:
+    return ChannelAccount.objects.for_merchant(merchant).filter(name=name).first()
+
+
+def _campaign(merchant, name: str, *, data: dict, steps: list[dict], stores, user=None, variants=()) -> bool:
+    if Campaign.objects.for_merchant(merchant).filter(name=name).exists():
+        return False
+    campaign = services.create_campaign(
+        merchant=merchant,
+        user=user,
+        data={"name": name, **data},
+        steps=steps,
+        variants=list(variants),
+        stores=list(stores),
+    )
+    services.set_campaign_status(campaign=campaign, status=CampaignStatus.ACTIVE)
+    return True
+
+
+def load(ctx) -> None:
+    made = 0
+    zh, en = ctx.merchants["zh"], ctx.merchants["en"]
+
+    outbox = _account(zh, "Outbox")
+    if outbox is not None:
+        steps = [
+            {"country": "US", "position": 0, "channel": "email", "account": outbox},
+            {"country": "US", "position": 1, "channel": "sms", "account": outbox},
+            {"country": "*", "position": 0, "channel": "email", "account": outbox},
+            {"country": "*", "position": 1, "channel": "amazon", "account": outbox},
+        ]
+        made += _campaign(
+            zh,
+            "售后索评（全部店铺）",
+            data={"message_class": "marketing", "delay_days": 5, "max_age_days": 45, "holdout_percent": 5,
+                  "reminder_days": 7},
+            steps=steps,
+            stores=[],
+            user=ctx.users.get("zh_owner"),
+            variants=[{"name": "A", "weight": 1}, {"name": "B", "weight": 1}],
+        )  # fmt: skip
+
+    outbox = _account(en, "Outbox")
+    smtp = _account(en, "Local SMTP (fake)")
+    stores = {s.platform: s for s in Store.objects.for_merchant(en)}
+    if outbox is not None:
+        shopify = stores.get(Platform.SHOPIFY)
+        if shopify is not None:
+            made += _campaign(
+                en,
+                "Review request (Shopify, local SMTP)",
+                data={"message_class": "utility", "delay_days": 5, "max_age_days": 45},
+                steps=[{"country": "*", "position": 0, "channel": "email", "account": smtp or outbox}],
+                stores=[shopify],
+                user=ctx.users.get("en_owner"),
+            )
+        others = [s for p, s in stores.items() if p != Platform.SHOPIFY]
+        made += _campaign(
+            en,
+            "Review request (CSV store and Amazon)",
+            data={"message_class": "utility", "delay_days": 5, "max_age_days": 45},
+            steps=[
+                {"country": "*", "position": 0, "channel": "email", "account": outbox},
+                {"country": "*", "position": 1, "channel": "amazon", "account": outbox},
+            ],
+            stores=others,
+            user=ctx.users.get("en_owner"),
+        )
+    ctx.write(f"reviews: {made} demo campaigns activated; beat plans them every minute, workers send")

@@ -1,0 +1,791 @@
+"""Dispatch: send planned messages exactly once (beat kicks workers; each worker loops over batches).
+
+1. **Claim** due messages in a short transaction (`SELECT … FOR UPDATE SKIP LOCKED`), mark them `sending`
+   with a lease and this worker's token, commit. Any number of workers share the work.
+2. **Check** each message, in this order: campaign active (stopped: skip; paused: wait), merchant not
+   paused, global stop, then per channel of the plan: contact, test allow-list, suppression, consent
+   (marketing class); then the frequency cap per buyer identity (race-free: a transaction-scoped
+   advisory lock per identity), the sending window, the account's send rate, the template, the budget
+   (`billing.services.authorize_send`). A channel that cannot be used falls through to the next one.
+3. **Send** outside any transaction, one sender (one SMTP / HTTP connection) per account for the whole
+   batch, in chunks; before each chunk the stop flags are read again, so a pause or an emergency stop
+   holds within a chunk.
+4. **Record** each chunk's results, attempts, usage (`record_usage`) and statuses in one transaction, each
+   message by a conditional update on (status `sending`, this worker's token): a row that changed
+   meanwhile belongs to someone else and is left alone.
+
+A claimed message whose lease runs out (the worker died between the provider's answer and the commit)
+becomes `unknown` and is never resent; the merchant sees it in the send log. Temporary failures retry with
+exponential backoff up to `REVIEWS_MAX_ATTEMPTS`; permanent failures fall back to the next channel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from django.conf import settings
+from django.core import signing
+from django.db import connection, transaction
+from django.db.models import Count, Max
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Merchant
+from billing import services as billing
+from channels import services as channels
+from channels.ratelimit import TokenBucket
+from channels.senders import OutboundMessage, Outcome, SendResult
+from linkstar.identity import InvalidAddress, normalize_email, normalize_phone
+from orders import selectors as order_selectors
+from templates_review import selectors as template_selectors
+from templates_review.linting import count_segments
+from templates_review.services import RenderError, render_for_send
+
+from . import rules
+from .codes import BUDGET_WAIT_CODES, Code
+from .models import (
+    BILLING_CHANNEL,
+    COUNTED_STATUSES,
+    TEMPLATE_CHANNEL,
+    AccountRate,
+    CampaignStatus,
+    Channel,
+    Message,
+    MessageAttempt,
+    MessageStatus,
+    SendingSwitch,
+)
+from .windows import next_opening, zone
+
+logger = logging.getLogger(__name__)
+
+REVIEW_LINK_SALT = "reviews.review-link"
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def lease_seconds() -> int:
+    return int(_setting("REVIEWS_LEASE_SECONDS", 300))
+
+
+def batch_size() -> int:
+    return int(_setting("REVIEWS_BATCH_SIZE", 100))
+
+
+def chunk_size() -> int:
+    return max(1, int(_setting("REVIEWS_SEND_CHUNK", 20)))
+
+
+def max_attempts() -> int:
+    return int(_setting("REVIEWS_MAX_ATTEMPTS", 5))
+
+
+def backoff(attempt: int) -> dt.timedelta:
+    """1, 2, 4, 8 … minutes, at most an hour."""
+    return dt.timedelta(minutes=min(60, 2 ** max(0, attempt - 1)))
+
+
+# --- the stop flags, read again at most every REVIEWS_STOP_CHECK_SECONDS -----------------------------
+
+
+def global_stop() -> SendingSwitch | None:
+    return SendingSwitch.objects.filter(stopped=True).first()
+
+
+class StopFlags:
+    """Campaign, merchant and global stop states for a batch, refreshed while the batch sends."""
+
+    def __init__(self, campaign_ids, merchant_ids):
+        self.campaign_ids = set(campaign_ids)
+        self.merchant_ids = set(merchant_ids)
+        self.read_at = 0.0
+        self.refresh(force=True)
+
+    def refresh(self, *, force: bool = False) -> None:
+        if not force and time.monotonic() - self.read_at < float(_setting("REVIEWS_STOP_CHECK_SECONDS", 1.0)):
+            return
+        from .models import Campaign
+
+        self.campaigns = dict(Campaign.objects.filter(pk__in=self.campaign_ids).values_list("pk", "status"))
+        self.merchants = dict(Merchant.objects.filter(pk__in=self.merchant_ids).values_list("pk", "status"))
+        self.stopped = SendingSwitch.objects.filter(stopped=True).exists()
+        self.read_at = time.monotonic()
+
+    def hold(self, message: Message) -> str | None:
+        """Why this message must not go out now: a code, or None."""
+        if self.stopped:
+            return Code.GLOBAL_STOP
+        status = self.campaigns.get(message.campaign_id)
+        if status == CampaignStatus.STOPPED:
+            return Code.CAMPAIGN_STOPPED
+        if status != CampaignStatus.ACTIVE:
+            return Code.CAMPAIGN_PAUSED
+        if self.merchants.get(message.merchant_id) != Merchant.Status.ACTIVE:
+            return Code.MERCHANT_PAUSED
+        return None
+
+
+# --- claiming ------------------------------------------------------------------------------------------
+
+
+def expire_leases(*, now: dt.datetime | None = None) -> int:
+    """Claimed messages whose worker went silent become `unknown`: maybe sent, never resent."""
+    now = now or timezone.now()
+    ids = list(
+        Message.objects.filter(status=MessageStatus.SENDING, lease_until__lt=now).values_list("pk", flat=True)[:1000]
+    )
+    if not ids:
+        return 0
+    return Message.objects.filter(pk__in=ids, status=MessageStatus.SENDING, lease_until__lt=now).update(
+        status=MessageStatus.UNKNOWN, reason_code=Code.LEASE_EXPIRED, reason_detail="", updated_at=now
+    )
+
+
+def claim(*, now: dt.datetime, limit: int, token: str) -> list[int]:
+    """Take up to `limit` due messages for this worker; other workers skip the rows locked here."""
+    if global_stop() is not None:
+        return []
+    with transaction.atomic():
+        ids = list(
+            Message.objects.due(now)
+            .filter(campaign__status=CampaignStatus.ACTIVE, merchant__status=Merchant.Status.ACTIVE)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("send_at", "id")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            Message.objects.filter(pk__in=ids, status=MessageStatus.PLANNED).update(
+                status=MessageStatus.SENDING,
+                lease_until=now + dt.timedelta(seconds=lease_seconds()),
+                lease_token=token,
+                updated_at=now,
+            )
+    return ids
+
+
+# --- finishing one message (conditional on this worker still owning it) ----------------------------------
+
+
+def _owned(message: Message, token: str):
+    return Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, lease_token=token)
+
+
+def _finish(message: Message, token: str, *, status: str, code: str = "", detail: str = "", **fields) -> bool:
+    now = timezone.now()
+    changed = _owned(message, token).update(
+        status=status, reason_code=code, reason_detail=detail[:300], lease_until=None, updated_at=now, **fields
+    )
+    return changed == 1
+
+
+def _release(message: Message, token: str, *, send_at: dt.datetime, code: str, detail: str = "", **fields) -> bool:
+    """Back to `planned` (a wait, a retry or the next channel); it stops counting against the cap."""
+    return _finish(
+        message, token, status=MessageStatus.PLANNED, code=code, detail=detail, send_at=send_at, counted_at=None,
+        **fields,
+    )  # fmt: skip
+
+
+# --- preparing one message ----------------------------------------------------------------------------
+
+
+@dataclass
+class Ready:
+    message: Message
+    outbound: OutboundMessage
+    plan_index: int
+    channel: str
+    account: object
+    version_id: int | None
+    quantity: int
+
+
+@dataclass
+class BatchResult:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    waiting: int = 0
+    unknown: int = 0
+    lost: int = 0  # results for rows someone else owned by then
+    codes: dict[str, int] = field(default_factory=dict)
+
+    def count(self, code: str) -> None:
+        if code:
+            self.codes[code] = self.codes.get(code, 0) + 1
+
+
+def _advisory_lock(*keys: str) -> None:
+    if connection.vendor != "postgresql":
+        return  # SQLite (the demo) runs write transactions one at a time anyway
+    for key in sorted(keys):
+        number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
+
+
+def _allowed_in_test_mode(campaign, channel: str, address: str, order) -> bool:
+    allowed = set()
+    for raw in campaign.test_recipients or []:
+        value = str(raw).strip()
+        try:
+            allowed.add(normalize_email(value) if "@" in value else normalize_phone(value))
+        except InvalidAddress:
+            allowed.add(value)
+    if channel == Channel.AMAZON:
+        return order.external_id in allowed
+    try:
+        normalized = normalize_email(address) if channel == Channel.EMAIL else normalize_phone(address)
+    except InvalidAddress:
+        return False
+    return normalized in allowed
+
+
+def _template_version(campaign, step, variant_name: str, buyer, store, cache: dict):
+    if step.channel == Channel.AMAZON:
+        return None
+    name = step.template_name
+    if variant_name:
+        variant = next((v for v in campaign.variants.all() if v.name == variant_name), None)
+        if variant is not None and variant.template_name:
+            name = variant.template_name
+    locale = (buyer.language if buyer and buyer.language else "") or store.default_language or "en"
+    key = (campaign.merchant_id, campaign.purpose, step.channel, locale, store.default_language, name)
+    if key not in cache:
+        cache[key] = template_selectors.approved_version_for(
+            merchant=campaign.merchant,
+            purpose=campaign.purpose,
+            channel=TEMPLATE_CHANNEL[step.channel],
+            locale=locale,
+            fallback_locale=store.default_language or "en",
+            name=name or None,
+        )
+    return cache[key]
+
+
+@lru_cache(maxsize=4)
+def _review_url_template(base_url: str) -> str:
+    return base_url + reverse("reviews:review_link", kwargs={"token": "TOKEN"})
+
+
+def review_link(message: Message) -> str:
+    """The buyer's review link: our signed message reference (reverse() once; it runs for every message)."""
+    token = signing.dumps(str(message.message_ref), salt=REVIEW_LINK_SALT, compress=True)
+    return _review_url_template(settings.PUBLIC_BASE_URL).replace("TOKEN", token, 1)
+
+
+def render_context(message: Message, *, address: str, channel: str) -> dict:
+    order, buyer, store = message.order, message.buyer, message.order.store
+    first, _sep, last = (buyer.name if buyer else "").partition(" ")
+    language = (buyer.language if buyer else "") or store.default_language or "en"
+    return {
+        "buyer": {
+            "first_name": (buyer.first_name if buyer else "") or first,
+            "last_name": (buyer.last_name if buyer else "") or last,
+            "name": buyer.name if buyer else "",
+        },
+        "order": {
+            "number": order.display_number,
+            "items": [{"title": i.title, "sku": i.sku, "quantity": i.quantity} for i in order.items.all()],
+        },
+        "store": {"name": store.name, "postal_address": store.postal_address},
+        "review_link": review_link(message),
+        "support_link": message.campaign.support_url or "",
+        "unsubscribe_link": channels.build_unsubscribe_url(
+            merchant_id=message.merchant_id,
+            message_ref=message.ref,
+            channel=channel,
+            address=address,
+            language="zh-hans" if language.lower().startswith("zh") else language,
+        ),
+    }
+
+
+def _resolve(path: str, context: dict) -> str:
+    value = context
+    for part in str(path).split("."):
+        value = value.get(part, "") if isinstance(value, dict) else ""
+    return str(value)
+
+
+def _amazon_dt(value: dt.date | None) -> dt.datetime | None:
+    return dt.datetime.combine(value, dt.time(0), tzinfo=dt.UTC) if value else None
+
+
+def _outbound(message: Message, *, channel: str, account, address: str, version) -> OutboundMessage | str:
+    """The rendered message, or a code saying why it cannot be rendered."""
+    order, buyer = message.order, message.buyer
+    language = ((buyer.language if buyer else "") or order.store.default_language or "en").lower()
+    message_class = "review_request" if message.campaign.purpose == "review_request" else "marketing"
+    if channel == Channel.AMAZON:
+        return OutboundMessage(
+            merchant_id=message.merchant_id,
+            message_ref=message.ref,
+            channel=Channel.AMAZON,
+            amazon_order_id=order.external_id,
+            marketplace_id=next(iter(account.amazon_marketplaces or []), ""),
+            amazon_earliest_delivery=_amazon_dt(order.earliest_delivery_date),
+            amazon_latest_delivery=_amazon_dt(order.latest_delivery_date or order.earliest_delivery_date),
+            language=language,
+            message_class=message_class,
+        )
+    context = render_context(message, address=address, channel=channel)
+    try:
+        rendered = render_for_send(version=version, context=context)
+    except RenderError as exc:
+        return f"{Code.RENDER_FAILED}:{exc}"
+    fields = {}
+    if channel == Channel.WHATSAPP:
+        fields = {
+            "content_sid": version.whatsapp_content_sid,
+            "content_variables": {k: _resolve(v, context) for k, v in (version.whatsapp_variables or {}).items()},
+        }
+    return OutboundMessage(
+        merchant_id=message.merchant_id,
+        message_ref=message.ref,
+        channel=channel,
+        to=address,
+        subject=rendered.subject if channel == Channel.EMAIL else "",
+        text_body=rendered.text,
+        html_body=rendered.html if channel == Channel.EMAIL else "",
+        metadata={"campaign": str(message.campaign_id), "step": str(message.step)},
+        language=language,
+        message_class=message_class,
+        **fields,
+    )
+
+
+class BatchFacts:
+    """Suppressions and consents of every buyer of a batch, read in a few queries instead of two per message."""
+
+    def __init__(self, merchant_id: int, orders):
+        from channels.addresses import hash_address
+        from channels.selectors import suppressed_scopes
+
+        buyers = {o.buyer.pk: o.buyer for o in orders if o.buyer is not None}
+        self.consents = order_selectors.current_consent_statuses(buyer_ids=buyers)
+        self.hashes: dict[tuple[str, str], str] = {}
+        for buyer in buyers.values():
+            for channel, address in (("email", buyer.email), ("sms", buyer.phone), ("whatsapp", buyer.phone)):
+                if address:
+                    try:
+                        self.hashes[(channel, address)] = hash_address(
+                            merchant_id=merchant_id, channel=channel, address=address
+                        )[1]
+                    except InvalidAddress:
+                        continue
+        pairs = {(channel, digest) for (channel, _a), digest in self.hashes.items()}
+        self.suppressed = suppressed_scopes(merchant_id=merchant_id, pairs=pairs)
+
+    def is_suppressed(self, channel: str, address: str) -> bool:
+        digest = self.hashes.get((channel, address))
+        if digest is None:
+            raise InvalidAddress(address)
+        scope = self.suppressed.get((channel, digest))
+        return scope is not None  # either scope blocks a review request
+
+    def consent(self, buyer_id: int, channel: str) -> str | None:
+        return self.consents.get((buyer_id, channel))
+
+
+def usable_step(
+    campaign, order, step, *, variant: str, cache: dict, facts: BatchFacts | None = None
+) -> tuple[str | None, str, object]:
+    """(None, address, template version) when this plan step can reach the order's buyer, else (code, "", None).
+
+    Contact (Amazon orders only through Amazon, never a relay address), test allow-list, suppression,
+    consent (a withdrawal blocks every class; a marketing message needs a grant), approved template.
+    """
+    buyer, store = order.buyer, order.store
+    address, code = rules.contact_for(step.channel, buyer, store)
+    if code:
+        return code, "", None
+    if campaign.test_mode and not _allowed_in_test_mode(campaign, step.channel, address, order):
+        return Code.TEST_MODE, "", None
+    if step.channel != Channel.AMAZON:
+        try:
+            suppressed = (
+                facts.is_suppressed(step.channel, address)
+                if facts is not None
+                else channels.is_suppressed(
+                    merchant=campaign.merchant, channel=step.channel, address=address, message_class="review_request"
+                )
+            )
+        except InvalidAddress:
+            return Code.NO_CONTACT, "", None
+        if suppressed:
+            return Code.SUPPRESSED, "", None
+        if facts is not None:
+            status = facts.consent(buyer.pk, step.channel)
+        else:
+            consent = order_selectors.current_consent(buyer=buyer, channel=step.channel)
+            status = consent.status if consent is not None else None
+        if status == "withdrawn" or (campaign.message_class == "marketing" and status != "granted"):
+            return Code.NO_CONSENT, "", None
+    version = _template_version(campaign, step, variant, buyer, store, cache)
+    if step.channel != Channel.AMAZON and version is None:
+        return Code.NO_TEMPLATE, "", None
+    return None, address, version
+
+
+class Preparer:
+    """Runs the checks for one batch; caches what messages of the batch share (templates, rates)."""
+
+    def __init__(self, *, token: str, now: dt.datetime, flags: StopFlags, result: BatchResult):
+        self.token = token
+        self.now = now
+        self.flags = flags
+        self.result = result
+        self.templates: dict = {}
+        self.rates: dict[int, AccountRate | None] = {}
+        self.facts: BatchFacts | None = None
+
+    # outcomes
+    def skip(self, message: Message, code: str, detail: str = "", **fields) -> None:
+        if _finish(message, self.token, status=MessageStatus.SKIPPED, code=code, detail=detail, **fields):
+            self.result.skipped += 1
+            self.result.count(code)
+
+    def wait(self, message: Message, until: dt.datetime, code: str, detail: str = "", **fields) -> None:
+        if _release(message, self.token, send_at=until, code=code, detail=detail, **fields):
+            self.result.waiting += 1
+            self.result.count(code)
+
+    def prepare(self, message: Message) -> Ready | None:
+        campaign, order, store = message.campaign, message.order, message.order.store
+        held = self.flags.hold(message)
+        if held == Code.CAMPAIGN_STOPPED:
+            self.skip(message, held)
+            return None
+        if held:
+            self.wait(message, message.send_at, held)
+            return None
+        code = rules.exclusion_of(campaign, order)
+        if code:
+            self.skip(message, code)
+            return None
+        if message.step == 2:
+            first = Message.objects.filter(campaign_id=campaign.pk, order_id=order.pk, step=1).first()
+            if first is not None and first.clicked_at is not None:
+                self.skip(message, Code.REMINDER_NOT_NEEDED)
+                return None
+        anchor = order.delivered_at or order.shipped_at
+        if anchor is not None and self.now - anchor > dt.timedelta(
+            days=campaign.max_age_days + (campaign.reminder_days or 0)
+        ):
+            self.skip(message, Code.TOO_OLD)
+            return None
+        plan = rules.plan_for(list(campaign.plan_steps.all()), order)
+        if not plan:
+            self.skip(message, Code.AMAZON_ONLY if store.is_amazon else Code.NO_CHANNEL_PLAN)
+            return None
+        misses = []
+        chosen = None
+        for index in range(message.plan_index, len(plan)):
+            step = plan[index]
+            code, address, version = self._usable(message, step)
+            if code is None:
+                chosen = (index, step, address, version)
+                break
+            misses.append(f"{step.channel}: {code}")
+            last_code = code
+        if chosen is None:
+            self.skip(message, last_code if misses else Code.NO_CHANNEL_PLAN, "; ".join(misses))
+            return None
+        index, step, address, version = chosen
+        return self._gate(message, index, step, address, version)
+
+    def _usable(self, message: Message, step) -> tuple[str | None, str, object]:
+        return usable_step(
+            message.campaign, message.order, step, variant=message.variant, cache=self.templates, facts=self.facts
+        )
+
+    def _window_opening(self, message: Message, channel: str) -> tuple[dt.datetime | None, str]:
+        """(when the window opens if not now, code) or (None, "") when the message may go now."""
+        order = message.order
+        if channel == Channel.AMAZON:
+            window = rules.amazon_window(order)
+            if window is None:
+                return self.now, Code.AMAZON_NO_DATES
+            opens, closes = window
+            if self.now >= closes:
+                return self.now, Code.AMAZON_WINDOW_CLOSED
+            if self.now < opens:
+                return opens, Code.AMAZON_WINDOW_NOT_OPEN
+            return None, ""
+        buyer = message.buyer
+        tz = zone(buyer.time_zone if buyer else "", message.campaign.merchant.default_time_zone)
+        opening = next_opening(
+            self.now, window=rules.window_of(message.campaign), tz=tz, country=message.country, channel=channel
+        )
+        if opening is None:
+            return self.now + dt.timedelta(days=1), Code.OUTSIDE_WINDOW
+        if opening > self.now:
+            return opening, Code.OUTSIDE_WINDOW
+        return None, ""
+
+    def _gate(self, message: Message, index: int, step, address: str, version) -> Ready | None:
+        """Frequency cap and window under the buyer's lock; then rate, render and budget."""
+        campaign = message.campaign
+        plan_fields = {"plan_index": index, "channel": step.channel, "account_id": step.account_id}
+        with transaction.atomic():
+            keys = [f"identity:{message.merchant_id}:{message.identity}"]
+            if campaign.daily_cap:
+                keys.append(f"campaign-day:{campaign.pk}")
+            _advisory_lock(*keys)
+            recent = Message.objects.filter(
+                merchant_id=message.merchant_id,
+                identity=message.identity,
+                counted_at__gte=self.now - dt.timedelta(days=campaign.cap_days),
+                status__in=COUNTED_STATUSES,
+            ).exclude(pk=message.pk)
+            stats = recent.aggregate(n=Count("pk"), last=Max("counted_at"))
+            if stats["n"] >= campaign.cap_messages:
+                self.skip(message, Code.FREQUENCY_CAP, **plan_fields)
+                return None
+            gap = dt.timedelta(hours=campaign.min_gap_hours)
+            if stats["last"] is not None and gap and stats["last"] > self.now - gap:
+                self.wait(message, stats["last"] + gap, Code.FREQUENCY_GAP, **plan_fields)
+                return None
+            opening, code = self._window_opening(message, step.channel)
+            if code in (Code.AMAZON_WINDOW_CLOSED, Code.AMAZON_NO_DATES):
+                self.skip(message, code, **plan_fields)
+                return None
+            if opening is not None:
+                self.wait(message, opening, code, **plan_fields)
+                return None
+            if campaign.daily_cap:
+                day = self.now.replace(hour=0, minute=0, second=0, microsecond=0)
+                today = Message.objects.filter(
+                    campaign_id=campaign.pk, counted_at__gte=day, status__in=COUNTED_STATUSES
+                ).exclude(pk=message.pk)
+                if today.count() >= campaign.daily_cap:
+                    self.wait(message, day + dt.timedelta(days=1), Code.CAMPAIGN_DAILY_CAP, **plan_fields)
+                    return None
+            if _owned(message, self.token).update(counted_at=self.now, **plan_fields) != 1:
+                self.result.lost += 1
+                return None
+        wait = self._rate_wait(step.account)
+        if wait:
+            self.wait(message, self.now + dt.timedelta(seconds=wait), Code.RATE_LIMITED, **plan_fields)
+            return None
+        outbound = _outbound(message, channel=step.channel, account=step.account, address=address, version=version)
+        if isinstance(outbound, str):
+            self.skip(message, Code.RENDER_FAILED, outbound.partition(":")[2], **plan_fields)
+            return None
+        quantity = count_segments(outbound.text_body).count if step.channel == Channel.SMS else 1
+        auth = billing.authorize_send(
+            merchant=campaign.merchant,
+            message_ref=message.ref,
+            channel=BILLING_CHANNEL[step.channel],
+            country=message.country,
+            message_class=campaign.message_class,
+            quantity=max(1, quantity),
+        )
+        if not auth.ok:
+            if auth.reason in BUDGET_WAIT_CODES:
+                retry = self.now + dt.timedelta(hours=1)
+                if auth.reason == Code.DAILY_CAP_REACHED:
+                    retry = self.now.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+                self.wait(message, retry, auth.reason, auth.reason_label, **plan_fields)
+            else:
+                self.skip(message, auth.reason, auth.reason_label, **plan_fields)
+            return None
+        return Ready(message, outbound, index, step.channel, step.account, getattr(version, "pk", None), quantity)
+
+    def _rate_wait(self, account) -> float:
+        if account.pk not in self.rates:
+            self.rates[account.pk] = AccountRate.objects.filter(account_id=account.pk).first()
+        rate = self.rates[account.pk]
+        if rate is None:
+            return 0.0
+        return TokenBucket(f"account:{account.pk}", rate=rate.per_minute / 60.0, burst=rate.burst).take()
+
+
+# --- recording ------------------------------------------------------------------------------------------
+
+
+def _record(
+    ready: Ready, result: SendResult, *, token: str, latency_ms: int, batch: BatchResult, attempts: list
+) -> None:
+    """Inside the chunk's transaction: attempt, status (conditional), usage, reminder."""
+    from .planning import plan_reminder
+
+    message = ready.message
+    now = timezone.now()
+    number = message.attempt_count + 1
+    attempts.append(
+        MessageAttempt(
+            merchant_id=message.merchant_id,
+            message=message,
+            number=number,
+            channel=ready.channel,
+            account=ready.account,
+            outcome=result.outcome,
+            error_code=result.error_code[:64],
+            detail=result.detail[:500],
+            provider_message_id=result.provider_message_id[:255],
+            latency_ms=latency_ms,
+        )
+    )
+    common = {"attempt_count": number, "template_version_id": ready.version_id}
+    ref = message.ref
+    if result.outcome == Outcome.ACCEPTED:
+        usage = billing.record_usage(message_ref=ref, sent=True)
+        owned = _finish(
+            message, token, status=MessageStatus.SENT, provider_message_id=result.provider_message_id[:255],
+            sent_at=now, cost=getattr(usage, "amount", None), currency=getattr(usage, "currency", ""), **common,
+        )  # fmt: skip
+        if not owned:
+            # The lease ran out meanwhile and the row became `unknown`: the provider's answer proves it went.
+            owned = (
+                Message.objects.filter(pk=message.pk, status=MessageStatus.UNKNOWN, lease_token=token).update(
+                    status=MessageStatus.SENT,
+                    reason_code="",
+                    sent_at=now,
+                    updated_at=now,
+                    provider_message_id=result.provider_message_id[:255],
+                    **common,
+                )  # fmt: skip
+                == 1
+            )
+        if owned:
+            batch.sent += 1
+            plan_reminder(message=message, sent_at=now)
+        else:
+            batch.lost += 1
+        return
+    if result.outcome == Outcome.UNKNOWN:
+        # Maybe sent: never resent; the reservation stays held until billing's stale-reservation job.
+        if _finish(
+            message, token, status=MessageStatus.UNKNOWN, code=Code.PROVIDER_UNKNOWN,
+            detail=f"{result.error_code}: {result.detail}", **common,
+        ):  # fmt: skip
+            batch.unknown += 1
+        return
+    billing.record_usage(message_ref=ref, sent=False)
+    detail = f"{ready.channel}: {result.error_code} {result.detail}".strip()
+    plan_length = len(rules.plan_for(list(message.campaign.plan_steps.all()), message.order))
+    if result.outcome == Outcome.TEMPORARY_FAILURE and number < max_attempts():
+        retry_at = result.retry_at or now + backoff(number)
+        if _release(message, token, send_at=retry_at, code=Code.RETRYING, detail=detail, **common):
+            batch.waiting += 1
+        return
+    code = Code.RETRIES_EXHAUSTED if result.outcome == Outcome.TEMPORARY_FAILURE else Code.PERMANENT_FAILURE
+    if result.error_code == "suppressed":
+        code = Code.SUPPRESSED
+    if ready.plan_index + 1 < plan_length:
+        # the next channel of the plan, at once (its own checks run when it is claimed again)
+        if _release(message, token, send_at=now, code=code, detail=detail, plan_index=ready.plan_index + 1, **common):
+            batch.waiting += 1
+        return
+    if _finish(message, token, status=MessageStatus.FAILED, code=code, detail=detail, **common):
+        batch.failed += 1
+        batch.count(code)
+
+
+def _send_group(account, group: list[Ready], *, token: str, flags: StopFlags, preparer: Preparer) -> None:
+    """One connection for this account's messages of the batch; stop flags read before each chunk."""
+    batch = preparer.result
+    size = chunk_size()
+    with channels.get_sender(account) as sender:
+        for start in range(0, len(group), size):
+            chunk = group[start : start + size]
+            flags.refresh()
+            owned = set(
+                Message.objects.filter(
+                    pk__in=[r.message.pk for r in chunk], status=MessageStatus.SENDING, lease_token=token
+                ).values_list("pk", flat=True)
+            )
+            go = []
+            for ready in chunk:
+                if ready.message.pk not in owned:  # the lease ran out (now `unknown`): not ours to send any more
+                    billing.record_usage(message_ref=ready.message.ref, sent=False)
+                    batch.lost += 1
+                    continue
+                held = flags.hold(ready.message)
+                if held is None:
+                    go.append(ready)
+                    continue
+                billing.record_usage(message_ref=ready.message.ref, sent=False)
+                if held == Code.CAMPAIGN_STOPPED:
+                    preparer.skip(ready.message, held)
+                else:
+                    preparer.wait(ready.message, ready.message.send_at, held)
+            if not go:
+                continue
+            started = time.monotonic()
+            results = channels.send_messages(account=account, messages=[r.outbound for r in go], sender=sender)
+            latency = int((time.monotonic() - started) * 1000 / len(go))
+            with transaction.atomic():
+                attempts: list[MessageAttempt] = []
+                for ready, result in zip(go, results, strict=True):
+                    _record(ready, result, token=token, latency_ms=latency, batch=batch, attempts=attempts)
+                MessageAttempt.objects.bulk_create(attempts)
+
+
+def dispatch_batch(
+    *, limit: int | None = None, now: dt.datetime | None = None, token: str | None = None
+) -> BatchResult:
+    """Claim one batch, check, send and record it. Returns what happened (claimed 0: nothing was due)."""
+    now = now or timezone.now()
+    token = token or uuid.uuid4().hex
+    result = BatchResult()
+    ids = claim(now=now, limit=limit or batch_size(), token=token)
+    result.claimed = len(ids)
+    if not ids:
+        return result
+    messages = list(
+        Message.objects.filter(pk__in=ids, lease_token=token, status=MessageStatus.SENDING)
+        .select_related("campaign", "campaign__merchant", "order", "order__store", "order__buyer", "buyer")
+        .prefetch_related("campaign__plan_steps__account", "campaign__variants", "order__items")
+        .order_by("send_at", "pk")
+    )
+    flags = StopFlags({m.campaign_id for m in messages}, {m.merchant_id for m in messages})
+    preparer = Preparer(token=token, now=now, flags=flags, result=result)
+    facts_by_merchant = {
+        merchant_id: BatchFacts(merchant_id, [m.order for m in messages if m.merchant_id == merchant_id])
+        for merchant_id in {m.merchant_id for m in messages}
+    }
+    groups: dict[int, list[Ready]] = defaultdict(list)
+    accounts = {}
+    for message in messages:
+        preparer.facts = facts_by_merchant[message.merchant_id]
+        try:
+            ready = preparer.prepare(message)
+        except Exception:  # one broken message must not strand the batch: it waits, the rest goes on
+            logger.exception("preparing message %s failed", message.pk)
+            preparer.wait(message, now + dt.timedelta(minutes=15), Code.RETRYING, "internal error")
+            continue
+        if ready is not None:
+            groups[ready.account.pk].append(ready)
+            accounts[ready.account.pk] = ready.account
+    for account_id, group in groups.items():
+        _send_group(accounts[account_id], group, token=token, flags=flags, preparer=preparer)
+    return result
+
+
+def dispatch_due(*, max_seconds: float = 50.0, limit: int | None = None) -> BatchResult:
+    """A worker's loop: batches until nothing is due or the time budget is spent."""
+    total = BatchResult()
+    deadline = time.monotonic() + max_seconds
+    expire_leases()
+    while time.monotonic() < deadline:
+        part = dispatch_batch(limit=limit)
+        if not part.claimed:
+            break
+        for name in ("claimed", "sent", "failed", "skipped", "waiting", "unknown", "lost"):
+            setattr(total, name, getattr(total, name) + getattr(part, name))
+        for code, n in part.codes.items():
+            total.codes[code] = total.codes.get(code, 0) + n
+    return total

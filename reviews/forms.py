@@ -1,0 +1,195 @@
+"""Forms of the campaign editor: the campaign's rules, its channel plan and its A/B variants."""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms import formset_factory
+from django.utils.translation import gettext_lazy as _
+
+from channels.models import ChannelAccount
+from orders.models import Order, Store
+
+from .codes import Code
+from .models import Campaign, Channel, MessageStatus
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+LIST_FIELDS = [
+    "sku_include", "sku_exclude", "product_include", "product_exclude", "category_include", "category_exclude",
+    "countries_include", "countries_exclude", "test_recipients",
+]  # fmt: skip
+
+
+class ListField(forms.CharField):
+    """A list typed as comma- or line-separated values."""
+
+    def __init__(self, *, upper: bool = False, **kwargs):
+        self.upper = upper
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        items = [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+        return [i.upper() for i in items] if self.upper else items
+
+
+class CampaignForm(forms.ModelForm):
+    sku_include = ListField(label=_("Only these SKUs"))
+    sku_exclude = ListField(label=_("Never these SKUs"))
+    product_include = ListField(label=_("Only these product ids"))
+    product_exclude = ListField(label=_("Never these product ids"))
+    category_include = ListField(label=_("Only these categories"))
+    category_exclude = ListField(label=_("Never these categories"))
+    countries_include = ListField(label=_("Only these ship-to countries"), upper=True, help_text=_("ISO codes: US, DE"))
+    countries_exclude = ListField(label=_("Never these ship-to countries"), upper=True)
+    test_recipients = ListField(
+        label=_("Test recipients"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Email addresses, phone numbers or Amazon order ids; in test mode nobody else is contacted."),
+    )
+    exclude_fulfillment = forms.MultipleChoiceField(
+        label=_("Exclude fulfilment channels"),
+        choices=Order.FulfillmentChannel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    review_url = forms.URLField(
+        label=_("Review page address"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Where the review link leads; {product_id} and {order_number} are filled in."),
+    )
+    support_url = forms.URLField(label=_("Support page address"), required=False, assume_scheme="https")
+    send_days = forms.TypedMultipleChoiceField(
+        label=_("Send on"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "name", "purpose", "message_class", "stores", "delay_days", "fallback_stores", "shipped_fallback_days",
+            "max_age_days", "reminder_days", "review_url", "support_url", "exclude_fulfillment", "sku_include",
+            "sku_exclude", "product_include", "product_exclude", "category_include", "category_exclude",
+            "countries_include", "countries_exclude", "min_total", "exclude_repeat_buyers", "window_start",
+            "window_end", "send_days", "cap_messages", "cap_days", "min_gap_hours", "daily_cap", "holdout_percent",
+            "test_mode", "test_recipients",
+        ]  # fmt: skip
+        widgets = {
+            "stores": forms.CheckboxSelectMultiple,
+            "fallback_stores": forms.CheckboxSelectMultiple,
+            "window_start": forms.TimeInput(attrs={"type": "time"}),
+            "window_end": forms.TimeInput(attrs={"type": "time"}),
+        }
+
+    def __init__(self, *args, merchant, **kwargs):
+        super().__init__(*args, **kwargs)
+        stores = Store.objects.for_merchant(merchant).order_by("name")
+        self.fields["stores"].queryset = stores
+        self.fields["fallback_stores"].queryset = stores
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("window_start"), data.get("window_end")
+        if start and end and start >= end:
+            self.add_error("window_end", _("The window must end after it starts."))
+        if data.get("test_mode") and not data.get("test_recipients"):
+            self.add_error("test_recipients", _("Test mode needs at least one test recipient."))
+        if data.get("fallback_stores") and data.get("shipped_fallback_days") is None:
+            self.add_error("shipped_fallback_days", _("Say how many days after shipping to assume delivery."))
+        return data
+
+    def campaign_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("stores", None)
+        data.pop("fallback_stores", None)
+        return data
+
+
+class PlanStepForm(forms.Form):
+    country = forms.CharField(
+        label=_("Country"), max_length=2, required=False, help_text=_("ISO code, or * for the default plan")
+    )
+    position = forms.IntegerField(label=_("Order"), min_value=1, max_value=9, required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("", "—"), *Channel.choices], required=False)
+    account = forms.ModelChoiceField(label=_("Account"), queryset=ChannelAccount.objects.none(), required=False)
+    template_name = forms.CharField(label=_("Template"), max_length=120, required=False)
+
+    def __init__(self, *args, merchant=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if merchant is not None:
+            self.fields["account"].queryset = ChannelAccount.objects.for_merchant(merchant).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("channel"):
+            return data
+        if not data.get("account"):
+            self.add_error("account", _("Choose the account that sends this channel."))
+        data["country"] = (data.get("country") or "*").strip().upper() or "*"
+        if data["country"] != "*" and (len(data["country"]) != 2 or not data["country"].isalpha()):
+            self.add_error("country", _("Use a two-letter country code or *."))
+        return data
+
+
+class VariantForm(forms.Form):
+    name = forms.CharField(label=_("Variant"), max_length=40, required=False)
+    weight = forms.IntegerField(label=_("Weight"), min_value=1, max_value=1000, required=False)
+    template_name = forms.CharField(label=_("Template"), max_length=120, required=False)
+
+
+PlanStepFormSet = formset_factory(PlanStepForm, extra=3, max_num=30)
+VariantFormSet = formset_factory(VariantForm, extra=2, max_num=10)
+
+
+def plan_steps_from(formset) -> list[dict]:
+    steps = []
+    for index, form in enumerate(formset.forms):
+        data = getattr(form, "cleaned_data", None) or {}
+        if not data.get("channel"):
+            continue
+        steps.append(
+            {
+                "country": data["country"],
+                "position": (data.get("position") or index + 1) - 1,
+                "channel": data["channel"],
+                "account": data["account"],
+                "template_name": data.get("template_name", ""),
+            }
+        )
+    return steps
+
+
+def variants_from(formset) -> list[dict]:
+    return [
+        {"name": d["name"], "weight": d.get("weight") or 1, "template_name": d.get("template_name", "")}
+        for d in (getattr(f, "cleaned_data", None) or {} for f in formset.forms)
+        if d.get("name")
+    ]
+
+
+class SendLogFilterForm(forms.Form):
+    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none(), required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any")), *MessageStatus.choices], required=False)
+    code = forms.ChoiceField(label=_("Reason"), choices=[("", _("Any")), *Code.choices], required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("Any")), *Channel.choices], required=False)
+    country = forms.CharField(label=_("Country"), max_length=2, required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, merchant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = Campaign.objects.for_merchant(merchant).order_by("name")

@@ -1,0 +1,222 @@
+"""Writes of the reviews app: campaigns and their status, the global stop, planning and dispatch, and what
+providers and privacy requests tell us about messages.
+
+    create_campaign(*, merchant, user, data, steps, variants) -> Campaign
+    update_campaign(*, campaign, data, steps, variants) -> Campaign
+    set_campaign_status(*, campaign, status, user=None) -> Campaign
+    set_global_stop(*, stopped, reason="", user=None) -> SendingSwitch
+    plan_due_messages(*, now=None) -> PlanResult          (reviews.planning)
+    dispatch_batch(...) / dispatch_due(...) -> BatchResult  (reviews.dispatch)
+    expire_leases(*, now=None) -> int
+    record_review_click(*, message_ref) -> Message | None
+    on_delivery_event(**event)                             (channels' delivery listener)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing import services as billing
+
+from .codes import Code
+from .dispatch import dispatch_batch, dispatch_due, expire_leases  # noqa: F401  (re-exported)
+from .models import (
+    CAMPAIGN_TRANSITIONS,
+    Campaign,
+    CampaignStatus,
+    Message,
+    MessageStatus,
+    PlanStep,
+    SendingSwitch,
+    Variant,
+)
+from .planning import plan_campaign, plan_due_messages  # noqa: F401  (re-exported)
+
+CAMPAIGN_FIELDS = [
+    "name", "purpose", "message_class", "delay_days", "shipped_fallback_days", "max_age_days", "reminder_days",
+    "review_url", "support_url", "exclude_fulfillment", "sku_include", "sku_exclude", "product_include",
+    "product_exclude", "category_include", "category_exclude", "countries_include", "countries_exclude",
+    "min_total", "exclude_repeat_buyers", "window_start", "window_end", "send_days", "cap_messages", "cap_days",
+    "min_gap_hours", "daily_cap", "holdout_percent", "test_mode", "test_recipients",
+]  # fmt: skip
+
+
+def _validate_steps(merchant, steps: Sequence[dict]) -> None:
+    from channels.models import ChannelAccount
+
+    seen = set()
+    for step in steps:
+        account = step["account"]
+        if not isinstance(account, ChannelAccount) or account.merchant_id != merchant.pk:
+            raise ValidationError({"plan": _("A channel account of another merchant cannot be used.")})
+        if account.kind != "outbox" and account.channel != step["channel"]:
+            raise ValidationError(
+                {"plan": _("%(account)s cannot send %(channel)s.") % {"account": account, "channel": step["channel"]}}
+            )
+        key = (step["country"], step["position"])
+        if key in seen:
+            raise ValidationError({"plan": _("Two steps share a position in the same country's plan.")})
+        seen.add(key)
+
+
+def _write_children(campaign: Campaign, steps: Sequence[dict], variants: Sequence[dict]) -> None:
+    campaign.plan_steps.all().delete()
+    PlanStep.objects.bulk_create(
+        [
+            PlanStep(
+                merchant_id=campaign.merchant_id,
+                campaign=campaign,
+                country=(s.get("country") or "*").upper(),
+                position=s["position"],
+                channel=s["channel"],
+                account=s["account"],
+                template_name=s.get("template_name", ""),
+            )
+            for s in steps
+        ]
+    )
+    campaign.variants.all().delete()
+    Variant.objects.bulk_create(
+        [
+            Variant(
+                merchant_id=campaign.merchant_id,
+                campaign=campaign,
+                name=v["name"],
+                weight=v.get("weight") or 1,
+                template_name=v.get("template_name", ""),
+            )
+            for v in variants
+        ]
+    )
+
+
+@transaction.atomic
+def create_campaign(
+    *, merchant, user, data: dict, steps: Sequence[dict] = (), variants: Sequence[dict] = (), stores=(),
+    fallback_stores=(),
+) -> Campaign:  # fmt: skip
+    """A new campaign (draft) with its channel plan and variants."""
+    steps = [{**s, "country": (s.get("country") or "*").upper()} for s in steps]
+    _validate_steps(merchant, steps)
+    campaign = Campaign(merchant=merchant, created_by=user, **{k: v for k, v in data.items() if k in CAMPAIGN_FIELDS})
+    campaign.full_clean(exclude=["merchant"])
+    campaign.save()
+    campaign.stores.set([s for s in stores if s.merchant_id == merchant.pk])
+    campaign.fallback_stores.set([s for s in fallback_stores if s.merchant_id == merchant.pk])
+    _write_children(campaign, steps, variants)
+    return campaign
+
+
+@transaction.atomic
+def update_campaign(
+    *, campaign: Campaign, data: dict, steps: Sequence[dict] | None = None, variants: Sequence[dict] | None = None,
+    stores=None, fallback_stores=None,
+) -> Campaign:  # fmt: skip
+    """Save edits. The planning cursor is reset, so orders the new rules let in are planned at the next run."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    for key, value in data.items():
+        if key in CAMPAIGN_FIELDS:
+            setattr(campaign, key, value)
+    campaign.planned_until = campaign.planned_at = None
+    campaign.full_clean(exclude=["merchant"])
+    campaign.save()
+    if stores is not None:
+        campaign.stores.set([s for s in stores if s.merchant_id == campaign.merchant_id])
+    if fallback_stores is not None:
+        campaign.fallback_stores.set([s for s in fallback_stores if s.merchant_id == campaign.merchant_id])
+    if steps is not None or variants is not None:
+        steps = [{**s, "country": (s.get("country") or "*").upper()} for s in (steps or [])]
+        _validate_steps(campaign.merchant, steps)
+        _write_children(
+            campaign,
+            steps if steps is not None else [],
+            variants if variants is not None else list(campaign.variants.values("name", "weight", "template_name")),
+        )
+    return campaign
+
+
+def set_campaign_status(*, campaign: Campaign, status: str, user=None) -> Campaign:
+    """Activate, pause, resume or stop. Stopping skips every planned message of the campaign at once."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if status not in CAMPAIGN_TRANSITIONS.get(campaign.status, frozenset()):
+            raise ValidationError(
+                _("A %(current)s campaign cannot become %(target)s.")
+                % {"current": campaign.get_status_display(), "target": CampaignStatus(status).label}
+            )
+        if status == CampaignStatus.ACTIVE and not campaign.plan_steps.exists():
+            raise ValidationError(_("Add at least one channel to the plan before activating the campaign."))
+        now = timezone.now()
+        campaign.status = status
+        campaign.status_changed_at = now
+        campaign.save(update_fields=["status", "status_changed_at", "updated_at"])
+        if status == CampaignStatus.STOPPED:
+            Message.objects.filter(campaign=campaign, status=MessageStatus.PLANNED).update(
+                status=MessageStatus.SKIPPED, reason_code=Code.CAMPAIGN_STOPPED, updated_at=now
+            )
+    return campaign
+
+
+def set_global_stop(*, stopped: bool, reason: str = "", user=None) -> SendingSwitch:
+    """The emergency stop for every merchant (admin). Workers read it before each chunk they send."""
+    switch = SendingSwitch.objects.order_by("pk").first() or SendingSwitch()
+    switch.stopped = stopped
+    switch.reason = reason[:300]
+    switch.changed_at = timezone.now()
+    switch.changed_by = user
+    switch.save()
+    return switch
+
+
+def record_review_click(*, message_ref: str) -> Message | None:
+    """The buyer opened the review link: remembered once (a reminder is then not sent)."""
+    message = Message.objects.filter(message_ref=message_ref).select_related("campaign", "order").first()
+    if message is None:
+        return None
+    Message.objects.filter(pk=message.pk, clicked_at__isnull=True).update(clicked_at=timezone.now())
+    return message
+
+
+def on_delivery_event(
+    *, merchant_id: int, message_ref: str, event_type: str, occurred_at: dt.datetime, provider_event_id: str = "",
+    detail: str = "",
+) -> None:  # fmt: skip
+    """channels' listener: a provider's news about one of our messages moves its status forward."""
+    if not message_ref:
+        return
+    rows = Message.objects.filter(merchant_id=merchant_id, message_ref=message_ref)
+    now = timezone.now()
+    if event_type in ("sent", "delivered"):
+        with transaction.atomic():
+            # an `unknown` message the provider proves was sent is billed now (its reservation is still held)
+            proven = rows.filter(status=MessageStatus.UNKNOWN).update(
+                status=MessageStatus.DELIVERED if event_type == "delivered" else MessageStatus.SENT,
+                sent_at=occurred_at,
+                delivered_at=occurred_at if event_type == "delivered" else None,
+                updated_at=now,
+            )
+            if proven:
+                with contextlib.suppress(billing.ReservationNotFound):
+                    billing.record_usage(message_ref=message_ref, sent=True)
+        if event_type == "delivered":
+            rows.filter(status=MessageStatus.SENT).update(
+                status=MessageStatus.DELIVERED, delivered_at=occurred_at, updated_at=now
+            )
+    elif event_type in ("bounced", "failed"):
+        rows.filter(status__in=[MessageStatus.SENT]).update(
+            status=MessageStatus.FAILED, reason_code=Code.BOUNCED, reason_detail=detail[:300], updated_at=now
+        )
+
+
+def stop_messages_of_buyer(buyer) -> int:
+    """Erasure: the buyer's waiting messages are skipped before their data is blanked."""
+    return Message.objects.filter(buyer_id=buyer.pk, status=MessageStatus.PLANNED).update(
+        status=MessageStatus.SKIPPED, reason_code=Code.BUYER_ERASED, updated_at=timezone.now()
+    )

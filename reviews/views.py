@@ -1,0 +1,221 @@
+"""Merchant pages of campaigns: list, editor, overview with pause / resume / stop, dry run, send log,
+one message with its attempts; and the buyers' review link."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.mixins import merchant_required, scoped_object_or_404
+from accounts.roles import Role, role_allows
+
+from . import selectors, services
+from .dispatch import REVIEW_LINK_SALT, global_stop
+from .forms import (
+    CampaignForm,
+    PlanStepFormSet,
+    SendLogFilterForm,
+    VariantFormSet,
+    plan_steps_from,
+    variants_from,
+)
+from .models import Campaign, CampaignStatus
+
+PAGE_SIZE = 50
+ACTIONS = {
+    "activate": CampaignStatus.ACTIVE,
+    "resume": CampaignStatus.ACTIVE,
+    "pause": CampaignStatus.PAUSED,
+    "stop": CampaignStatus.STOPPED,
+}
+
+
+def _can_edit(request) -> bool:
+    return role_allows(request.membership.role, Role.OPERATOR)
+
+
+@merchant_required()
+def campaign_list(request):
+    campaigns = list(selectors.campaigns_of(request.merchant))
+    rows = [{"campaign": c, "counts": selectors.campaign_counts(c)} for c in campaigns]
+    return render(
+        request,
+        "reviews/list.html",
+        {
+            "rows": rows,
+            "can_edit": _can_edit(request),
+            "stop": global_stop(),
+            "unknown": selectors.unknown_count(request.merchant),
+        },
+    )
+
+
+def _initial_steps(campaign: Campaign | None) -> list[dict]:
+    if campaign is None:
+        return []
+    return [
+        {
+            "country": s.country,
+            "position": s.position + 1,
+            "channel": s.channel,
+            "account": s.account_id,
+            "template_name": s.template_name,
+        }
+        for s in campaign.plan_steps.order_by("country", "position")
+    ]
+
+
+def _editor(request, campaign: Campaign | None):
+    merchant = request.merchant
+    data = request.POST if request.method == "POST" else None
+    form = CampaignForm(data, instance=campaign, merchant=merchant)
+    plan = PlanStepFormSet(data, prefix="plan", initial=_initial_steps(campaign), form_kwargs={"merchant": merchant})
+    variants = VariantFormSet(
+        data,
+        prefix="variants",
+        initial=list(campaign.variants.values("name", "weight", "template_name")) if campaign else [],
+    )
+    if request.method == "POST" and form.is_valid() and plan.is_valid() and variants.is_valid():
+        kwargs = {
+            "data": form.campaign_data(),
+            "steps": plan_steps_from(plan),
+            "variants": variants_from(variants),
+            "stores": list(form.cleaned_data.get("stores") or []),
+            "fallback_stores": list(form.cleaned_data.get("fallback_stores") or []),
+        }
+        try:
+            if campaign is None:
+                campaign = services.create_campaign(merchant=merchant, user=request.user, **kwargs)
+            else:
+                campaign = services.update_campaign(campaign=campaign, **kwargs)
+        except ValidationError as exc:
+            for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Campaign saved."))
+            return redirect("reviews:detail", pk=campaign.pk)
+    return render(
+        request, "reviews/form.html", {"form": form, "plan": plan, "variants": variants, "campaign": campaign}
+    )
+
+
+@merchant_required(Role.OPERATOR)
+def campaign_create(request):
+    return _editor(request, None)
+
+
+@merchant_required(Role.OPERATOR)
+def campaign_edit(request, pk: int):
+    campaign = scoped_object_or_404(request, Campaign, pk=pk)
+    return _editor(request, campaign)
+
+
+@merchant_required()
+def campaign_detail(request, pk: int):
+    campaign = scoped_object_or_404(request, Campaign.objects.prefetch_related("stores", "fallback_stores"), pk=pk)
+    return render(
+        request,
+        "reviews/detail.html",
+        {
+            "campaign": campaign,
+            "counts": selectors.campaign_counts(campaign),
+            "steps": campaign.plan_steps.select_related("account").order_by("country", "position"),
+            "variants": campaign.variants.all(),
+            "recent": selectors.send_log(request.merchant, campaign=campaign)[:20],
+            "can_edit": _can_edit(request),
+            "stop": global_stop(),
+        },
+    )
+
+
+@require_POST
+@merchant_required(Role.OPERATOR)
+def campaign_status(request, pk: int):
+    campaign = scoped_object_or_404(request, Campaign, pk=pk)
+    target = ACTIONS.get(request.POST.get("action", ""))
+    if target is None:
+        messages.error(request, _("Unknown action."))
+        return redirect("reviews:detail", pk=campaign.pk)
+    try:
+        services.set_campaign_status(campaign=campaign, status=target, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Campaign is now %(status)s.") % {"status": CampaignStatus(target).label})
+    return redirect("reviews:detail", pk=campaign.pk)
+
+
+@merchant_required()
+def campaign_dry_run(request, pk: int):
+    campaign = scoped_object_or_404(request, Campaign, pk=pk)
+    days = 7
+    with contextlib.suppress(TypeError, ValueError):
+        days = max(1, min(30, int(request.GET.get("days", 7))))
+    return render(
+        request, "reviews/dry_run.html", {"campaign": campaign, "run": selectors.dry_run(campaign, days=days)}
+    )
+
+
+@merchant_required()
+def send_log(request):
+    form = SendLogFilterForm(request.GET or None, merchant=request.merchant)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = selectors.send_log(
+        request.merchant,
+        campaign=filters.get("campaign"),
+        status=filters.get("status", ""),
+        code=filters.get("code", ""),
+        channel=filters.get("channel", ""),
+        country=filters.get("country", ""),
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "reviews/log.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@merchant_required()
+def message_detail(request, pk: int):
+    message = selectors.message_of(request.merchant, pk)
+    if message is None:
+        raise Http404
+    return render(request, "reviews/message.html", {"message": message, "attempts": message.attempts.all()})
+
+
+def review_link(request, token: str):
+    """The buyer's review link (signed message reference): remember the click, go to the review page."""
+    try:
+        ref = signing.loads(token, salt=REVIEW_LINK_SALT)
+        uuid.UUID(str(ref))
+    except (signing.BadSignature, ValueError):
+        raise Http404 from None
+    message = services.record_review_click(message_ref=ref)
+    if message is None:
+        raise Http404
+    target = _review_target(message)
+    if target:
+        return HttpResponseRedirect(target)
+    return render(request, "reviews/review_thanks.html", {"store": message.order.store}, status=200)
+
+
+def _review_target(message) -> str:
+    campaign, order = message.campaign, message.order
+    if campaign.review_url:
+        product = order.items.order_by("position").values_list("product_id", flat=True).first() or ""
+        return campaign.review_url.replace("{product_id}", quote(product, safe="")).replace(
+            "{order_number}", quote(order.display_number, safe="")
+        )
+    marketplace = order.store.marketplace
+    return marketplace if marketplace.startswith("https://") else ""

@@ -1,0 +1,37 @@
+from tests.tenancy import Route
+
+
+def _campaign(w):
+    return {"pk": w.bob.objects["campaign"].pk}
+
+
+def _message(w):
+    return {"pk": w.bob.objects["message"].pk}
+
+
+ROUTES = [
+    Route("reviews:list", "list"),
+    Route("reviews:create", "public", why="a blank editor for the caller's own merchant; creates nothing of Bob's"),
+    Route("reviews:detail", "object", kwargs=_campaign),
+    Route("reviews:edit", "object", kwargs=_campaign, methods=("get", "post")),
+    Route("reviews:status", "object", kwargs=_campaign, methods=("post",), body=lambda w: {"action": "stop"}),
+    Route("reviews:dry_run", "object", kwargs=_campaign),
+    Route("reviews:log", "list"),
+    Route("reviews:message", "object", kwargs=_message),
+    Route(
+        "reviews:review_link",
+        "public",
+        why="a signed token (django.core.signing, own salt) names one message; it only records a click",
+    ),
+    Route("reviews-api:campaign-list", "list"),
+    Route("reviews-api:campaign-detail", "object", kwargs=_campaign, methods=("get", "patch", "delete")),
+    Route(
+        "reviews-api:campaign-status",
+        "object",
+        kwargs=_campaign,
+        methods=("post",),
+        body=lambda w: {"status": "active"},
+    ),
+    Route("reviews-api:message-list", "list"),
+    Route("reviews-api:message-detail", "object", kwargs=_message),
+]
