@@ -357,6 +357,7 @@ WEB_PUSH_ALLOW_LOOPBACK = env.bool("WEB_PUSH_ALLOW_LOOPBACK", default=not PRODUC
 INSERT_CARDS_MAX_PER_SHEET = env.int("INSERT_CARDS_MAX_PER_SHEET", default=400)
 INSERT_CARDS_LOGO_MAX_BYTES = env.int("INSERT_CARDS_LOGO_MAX_BYTES", default=2 * 1024 * 1024)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PushSubscriptionKindEnum"] = "orders.models.PushSubscription.Kind"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["CampaignChannelEnum"] = "reviews.models.Channel"
 
 # --- reviews ---
 # Dispatch: a claim's lease (a worker silent past it leaves its messages `unknown`, never resent), messages

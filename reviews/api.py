@@ -13,7 +13,7 @@ from channels.models import ChannelAccount
 from orders.models import Store
 
 from . import services
-from .models import Campaign, CampaignStatus, Channel, Message, MessageStatus
+from .models import Campaign, CampaignStatus, Channel, Message, MessageStatus, PlanStep, Variant
 from .services import CAMPAIGN_FIELDS
 
 
@@ -41,29 +41,32 @@ def _django_errors(exc: DjangoValidationError) -> ValidationError:
     return ValidationError(getattr(exc, "message_dict", None) or {"detail": exc.messages})
 
 
+class PlanStepOutput(serializers.ModelSerializer):
+    class Meta:
+        model = PlanStep
+        fields = ["country", "position", "channel", "account", "template_name"]
+
+
+class VariantOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Variant
+        fields = ["name", "weight", "template_name"]
+
+
 class CampaignViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, MerchantScopedViewSet
 ):
     """Campaigns with their channel plan and variants. New campaigns are drafts; `POST …/status` moves them."""
 
     class Output(serializers.ModelSerializer):
-        plan = serializers.SerializerMethodField()
-        variants = serializers.SerializerMethodField()
+        plan = PlanStepOutput(source="plan_steps", many=True, read_only=True)
+        variants = VariantOutput(many=True, read_only=True)
         stores = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
         class Meta:
             model = Campaign
             fields = ["id", "status", "stores", *CAMPAIGN_FIELDS, "plan", "variants", "created_at", "updated_at"]
-
-        def get_plan(self, obj):
-            return [
-                {"country": s.country, "position": s.position, "channel": s.channel, "account": s.account_id,
-                 "template_name": s.template_name}
-                for s in obj.plan_steps.all()
-            ]  # fmt: skip
-
-        def get_variants(self, obj):
-            return [{"name": v.name, "weight": v.weight, "template_name": v.template_name} for v in obj.variants.all()]
+            ref_name = "CampaignOutput"
 
     class Input(serializers.ModelSerializer):
         plan = PlanStepSerializer(many=True, required=False)
@@ -151,6 +154,7 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantS
                 "reason_detail", "channel", "country", "variant", "send_at", "sent_at", "delivered_at", "clicked_at",
                 "provider_message_id", "cost", "currency", "attempt_count", "estimated", "created_at",
             ]  # fmt: skip
+            ref_name = "MessageOutput"
 
     queryset = Message.objects.order_by("-created_at", "-id")
     serializer_class = Output
