@@ -7,5 +7,6 @@ app_name = "reviews-api"
 router = SimpleRouter()
 router.register("campaigns", api.CampaignViewSet, basename="campaign")
 router.register("messages", api.MessageViewSet, basename="message")
+router.register("broadcasts", api.BroadcastViewSet, basename="broadcast")
 
 urlpatterns = router.urls
