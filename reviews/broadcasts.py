@@ -74,7 +74,7 @@ def segment_criteria(
     if last_order_from and last_order_to and last_order_from > last_order_to:
         errors["last_order_to"] = _("The end of the date range is before its start.")
     try:
-        min_orders = int(min_orders or 1)
+        min_orders = 1 if min_orders is None else int(min_orders)
     except (TypeError, ValueError):
         min_orders = 0
     if not 1 <= min_orders <= 1000:
