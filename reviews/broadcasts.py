@@ -92,8 +92,9 @@ def segment_criteria(
 
 
 def _store_ids(merchant, stores) -> list[int]:
-    ids = [s.pk for s in stores]
-    return ids or list(Store.objects.for_merchant(merchant).values_list("pk", flat=True))
+    """The segment's stores; Amazon stores never (Amazon forbids marketing to its buyers)."""
+    chosen = list(stores) or list(Store.objects.for_merchant(merchant))
+    return [s.pk for s in chosen if not s.is_amazon]
 
 
 def _day_start(day: dt.date | None, tz) -> dt.datetime | None:

@@ -129,8 +129,9 @@ def _notices(ctx, zh, en) -> int:
 
 
 def _broadcast(ctx, en) -> int:
-    """A repeat-purchase broadcast scheduled for tomorrow 10:00 in each buyer's zone (buyers with two or
-    more orders; only those who consented to email get it)."""
+    """A repeat-purchase broadcast scheduled for tomorrow 10:00 in each buyer's zone: US and UK buyers who
+    ordered in the last 90 days (the demo's buyers have one order each); only those who consented to email
+    get it, the others show `no_consent` in the send log."""
     from django.utils import timezone
 
     from . import broadcasts
@@ -143,7 +144,12 @@ def _broadcast(ctx, en) -> int:
         merchant=en,
         user=ctx.users.get("en_owner"),
         name=name,
-        criteria=broadcasts.segment_criteria(merchant=en, min_orders=2),
+        criteria=broadcasts.segment_criteria(
+            merchant=en,
+            countries=["US", "GB"],
+            last_order_from=timezone.now().date() - dt.timedelta(days=90),
+            min_orders=1,
+        ),
         steps=[{"country": "*", "position": 0, "channel": "email", "account": account}],
         send_on=timezone.now().date() + dt.timedelta(days=1),
         send_time=dt.time(10, 0),

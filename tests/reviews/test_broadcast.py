@@ -202,6 +202,15 @@ def test_the_preview_counts_reasons_and_writes_nothing(market):
     assert not Message.objects.filter(campaign__purpose="broadcast").exists()
 
 
+def test_amazon_buyers_are_never_in_a_segment(market):
+    shop = market
+    amazon = StoreFactory(merchant=shop.merchant, name="Amazon US", platform="amazon")
+    own = buyer(shop)
+    buyer(shop, store=amazon)
+    assert members(shop) == {own.pk}
+    assert members(shop, stores=[amazon]) == set()
+
+
 def test_a_past_date_or_an_amazon_step_is_refused(market):
     shop = market
     with pytest.raises(ValidationError):
