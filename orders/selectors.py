@@ -6,7 +6,7 @@ For campaigns (reviews/):
         returned, claimed or reviewed ones (served by the partial index `order_contactable_delivered`).
     current_consent(buyer=, channel=) / has_consent(buyer=, channel=)
     buyers_with_identity(merchant=, email_hash=, phone_hash=)   one person across the merchant's stores
-    fulfilment_events(merchant_id=, store_ids=, types=, received_after=, event_ids=None)
+    fulfilment_events(merchant_id=, store_ids=, types=, received_after=, event_ids=None, occurred_after=None)
         shipped / out-for-delivery / exception / returned-to-sender events with order, store and buyer
     segment_buyers(merchant_id=, store_ids=, countries=, last_order_from=, last_order_to=, skus=, min_orders=)
         buyers matching a repeat-purchase segment, annotated with their last order (id, time, ship-to country)
@@ -167,6 +167,7 @@ def fulfilment_events(
     types: Iterable[str],
     received_after: dt.datetime | None = None,
     event_ids: Iterable[int] | None = None,
+    occurred_after: dt.datetime | None = None,
 ) -> QuerySet[OrderEvent]:
     """Order events of these types in these stores, received after the cursor (index
     `orderevent_merchant_type`) or by id (the on-commit path); order, store and buyer joined."""
@@ -175,6 +176,8 @@ def fulfilment_events(
         qs = qs.filter(received_at__gte=received_after)
     if event_ids is not None:
         qs = qs.filter(pk__in=list(event_ids))
+    if occurred_after is not None:
+        qs = qs.filter(occurred_at__gte=occurred_after)
     return qs.select_related("order", "order__store", "order__buyer").order_by("pk")
 
 

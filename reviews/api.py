@@ -13,7 +13,7 @@ from channels.models import ChannelAccount
 from orders.models import Store
 
 from . import services
-from .models import Campaign, CampaignStatus, Channel, Message, MessageStatus, Purpose
+from .models import Campaign, CampaignStatus, Channel, Message, MessageStatus
 from .services import CAMPAIGN_FIELDS
 
 
@@ -173,107 +173,3 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantS
         if filters["status"] and filters["status"] not in MessageStatus.values:
             raise ValidationError({"status": [f"one of {', '.join(MessageStatus.values)}"]})
         return rows.filter(**{k: v for k, v in filters.items() if v})
-
-
-class BroadcastViewSet(mixins.ListModelMixin, MerchantScopedViewSet):
-    """Repeat-purchase broadcasts: list them; `POST` with `dry_run: true` previews the segment (counts per
-    reason and a sample, nothing saved), without it schedules the broadcast (segment, campaign, planning)."""
-
-    class Output(serializers.ModelSerializer):
-        segment = serializers.SerializerMethodField()
-        plan = serializers.SerializerMethodField()
-
-        class Meta:
-            model = Campaign
-            fields = ["id", "name", "status", "send_on", "send_time", "segment", "plan", "support_url", "created_at"]
-
-        def get_segment(self, obj):
-            s = obj.segment
-            if s is None:
-                return None
-            return {
-                "name": s.name, "stores": [x.pk for x in s.stores.all()], "countries": s.countries,
-                "last_order_from": s.last_order_from, "last_order_to": s.last_order_to, "skus": s.skus,
-                "min_orders": s.min_orders,
-            }  # fmt: skip
-
-        def get_plan(self, obj):
-            return [
-                {"channel": s.channel, "account": s.account_id, "template_name": s.template_name}
-                for s in obj.plan_steps.all()
-            ]
-
-    class Input(serializers.Serializer):
-        name = serializers.CharField(max_length=120)
-        stores = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-        countries = serializers.ListField(child=serializers.CharField(max_length=2), required=False, default=list)
-        last_order_from = serializers.DateField(required=False, allow_null=True, default=None)
-        last_order_to = serializers.DateField(required=False, allow_null=True, default=None)
-        skus = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
-        min_orders = serializers.IntegerField(min_value=1, max_value=1000, default=1)
-        channel = serializers.ChoiceField(choices=[c for c in Channel.values if c != Channel.AMAZON])
-        account = serializers.IntegerField()
-        template_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-        support_url = serializers.URLField(required=False, allow_blank=True, default="")
-        send_on = serializers.DateField(required=False, allow_null=True, default=None)
-        send_time = serializers.TimeField(required=False, allow_null=True, default=None)
-        cap_messages = serializers.IntegerField(min_value=1, max_value=100, default=2)
-        cap_days = serializers.IntegerField(min_value=1, max_value=365, default=30)
-        dry_run = serializers.BooleanField(default=False)
-
-    queryset = (
-        Campaign.objects.filter(purpose=Purpose.BROADCAST)
-        .select_related("segment")
-        .prefetch_related("plan_steps", "segment__stores")
-        .order_by("-created_at", "-id")
-    )
-    serializer_class = Output
-    pagination_class = Page
-
-    def create(self, request):
-        from . import broadcasts
-
-        data = self.Input(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        merchant = self.merchant
-        account = ChannelAccount.objects.for_merchant(merchant).filter(pk=values["account"]).first()
-        if account is None:
-            raise ValidationError({"account": [f"unknown channel account {values['account']}"]})
-        stores = list(Store.objects.for_merchant(merchant).filter(pk__in=values["stores"]))
-        if len(stores) != len(set(values["stores"])):
-            raise ValidationError({"stores": ["unknown store"]})
-        steps = [
-            {"country": "*", "position": 0, "channel": values["channel"], "account": account,
-             "template_name": values["template_name"]}
-        ]  # fmt: skip
-        try:
-            criteria = broadcasts.segment_criteria(
-                merchant=merchant, stores=stores, countries=values["countries"],
-                last_order_from=values["last_order_from"], last_order_to=values["last_order_to"],
-                skus=values["skus"], min_orders=values["min_orders"],
-            )  # fmt: skip
-            if values["dry_run"]:
-                preview = broadcasts.preview_broadcast(
-                    merchant=merchant, criteria=criteria, steps=steps, send_on=values["send_on"],
-                    send_time=values["send_time"], cap_messages=values["cap_messages"], cap_days=values["cap_days"],
-                )  # fmt: skip
-                return Response(
-                    {
-                        "total": preview.total,
-                        "eligible": preview.eligible,
-                        "reasons": preview.codes,
-                        # buyer ids, not names: the API client can read its own buyers by id
-                        "sample": [{k: v for k, v in row.items() if k != "name"} for row in preview.sample],
-                    }
-                )
-            campaign = broadcasts.schedule_broadcast(
-                merchant=merchant, user=None, name=values["name"], criteria=criteria, steps=steps,
-                send_on=values["send_on"], send_time=values["send_time"],
-                data={"support_url": values["support_url"], "cap_messages": values["cap_messages"],
-                      "cap_days": values["cap_days"]},
-            )  # fmt: skip
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from None
-        campaign = self.get_queryset().get(pk=campaign.pk)
-        return Response(self.Output(campaign).data, status=status.HTTP_201_CREATED)

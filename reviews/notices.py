@@ -13,8 +13,9 @@ sending window, through the same outbox, checks, billing and reports as a review
 - **Transactional.** No marketing consent is needed (a withdrawal still blocks), suppression applies,
   the frequency cap counts transactional messages only (`Message.transactional`), billing prices the
   `transactional` class.
-- An event older than `NOTICE_MAX_AGE` (a late import) or for an order already delivered is recorded as
-  skipped with its code, never sent: news about a parcel is only worth sending while it is news.
+- News about a parcel is only worth sending while it is news: an event that happened more than
+  `NOTICE_MAX_AGE` ago (an import of old orders) is not planned at all, and one for an order already
+  delivered is recorded as skipped (`notice_superseded`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from orders import selectors as order_selectors
@@ -125,9 +128,7 @@ def _rows(campaign: Campaign, events, *, steps, variants, now: dt.datetime):
     rows, outcome = [], planning.PlanResult()
     for event in events:
         order = event.order
-        if now - event.occurred_at > NOTICE_MAX_AGE:
-            decision = planning.Decision(MessageStatus.SKIPPED, Code.NOTICE_TOO_OLD)
-        elif order.delivered_at is not None:
+        if order.delivered_at is not None:
             decision = planning.Decision(MessageStatus.SKIPPED, Code.NOTICE_SUPERSEDED)
         else:
             items = list(order.items.all()) if need_items else None
@@ -164,10 +165,12 @@ def _codes(decision) -> dict[str, int]:
 
 
 def _plan_events(campaign: Campaign, events: list, *, now: dt.datetime):
-    """Insert the notices of these events for one campaign (events already announced are left out)."""
+    """Insert the notices of these events for one campaign (events already announced are left out, and so
+    are events older than NOTICE_MAX_AGE: a bulk import of last year's orders writes no rows at all)."""
     from . import planning
 
     result = planning.PlanResult()
+    events = [e for e in events if now - e.occurred_at <= NOTICE_MAX_AGE]
     if not events:
         return result
     known = set(
@@ -191,17 +194,29 @@ def _plan_events(campaign: Campaign, events: list, *, now: dt.datetime):
     return result
 
 
+def _unannounced(events):
+    """Leave out, in SQL, the events whose notice exists already (the beat re-reads the last minutes)."""
+    key = Concat(
+        Value("notice:"), Cast(OuterRef("order_id"), CharField()), Value(":"), OuterRef("type"),
+        output_field=CharField(),
+    )  # fmt: skip
+    return events.exclude(Exists(Message.objects.filter(merchant_id=OuterRef("merchant_id"), dedupe_key=key)))
+
+
 def plan_notice_campaign(*, campaign: Campaign, now: dt.datetime):
     """The beat's pass for one notice campaign: events received since its cursor."""
     from . import planning
 
     result = planning.PlanResult()
     start = campaign.planned_at or campaign.status_changed_at or now
-    events = order_selectors.fulfilment_events(
-        merchant_id=campaign.merchant_id,
-        store_ids=planning.campaign_store_ids(campaign),
-        types=[EVENT_OF_PURPOSE[campaign.purpose]],
-        received_after=start - CURSOR_SLACK,
+    events = _unannounced(
+        order_selectors.fulfilment_events(
+            merchant_id=campaign.merchant_id,
+            store_ids=planning.campaign_store_ids(campaign),
+            types=[EVENT_OF_PURPOSE[campaign.purpose]],
+            received_after=start - CURSOR_SLACK,
+            occurred_after=now - NOTICE_MAX_AGE,
+        )
     ).prefetch_related("order__items")
     last = 0
     while True:
@@ -244,6 +259,7 @@ def plan_order_events(*, event_ids: list[int], now: dt.datetime | None = None):
                 store_ids=planning.campaign_store_ids(campaign),
                 types=[EVENT_OF_PURPOSE[campaign.purpose]],
                 event_ids=event_ids,
+                occurred_after=now - NOTICE_MAX_AGE,
             ).prefetch_related("order__items")
         )
         try:

@@ -87,9 +87,13 @@ def why_not(campaign: Campaign, order, *, now: dt.datetime | None = None) -> tup
     now = now or timezone.now()
     if campaign.stores.exists() and not campaign.stores.filter(pk=order.store_id).exists():
         return Code.STORE_NOT_IN_CAMPAIGN, label(Code.STORE_NOT_IN_CAMPAIGN)
+    if campaign.purpose == Purpose.BROADCAST:
+        return Code.NOT_IN_SEGMENT, label(Code.NOT_IN_SEGMENT)
     code = rules.exclusion_of(campaign, order, items=list(order.items.all()))
     if code:
         return code, label(code)
+    if campaign.purpose in EVENT_OF_PURPOSE:
+        return Code.NO_RECENT_EVENT, label(Code.NO_RECENT_EVENT)
     if order.delivered_at is None:
         return Code.NOT_DELIVERED, label(Code.NOT_DELIVERED)
     if order.delivered_at < now - dt.timedelta(days=campaign.max_age_days):

@@ -211,7 +211,7 @@ def test_an_old_event_or_an_order_already_delivered_gets_no_notice(shop):
     delivered = shipped_order(shop, delivered_at=timezone.now() - dt.timedelta(hours=1))
     record(delivered, "delivery_exception")
     planning.plan_due_messages()
-    assert Message.objects.get(order=late).reason_code == Code.NOTICE_TOO_OLD
+    assert not Message.objects.filter(order=late).exists()  # an old import writes no rows
     assert Message.objects.get(order=delivered).reason_code == Code.NOTICE_SUPERSEDED
     assert not Message.objects.filter(status=MessageStatus.PLANNED).exists()
 
