@@ -17,6 +17,9 @@ from . import broadcasts
 from .api import Page, _django_errors
 from .models import Campaign, Channel, PlanStep, Purpose, Segment
 
+# The channels a broadcast may use: marketing never goes through Amazon.
+BROADCAST_CHANNELS = [(c, label) for c, label in Channel.choices if c != Channel.AMAZON]
+
 
 class SegmentOutput(serializers.ModelSerializer):
     stores = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
@@ -52,7 +55,7 @@ class BroadcastInput(serializers.Serializer):
     last_order_to = serializers.DateField(required=False, allow_null=True, default=None)
     skus = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
     min_orders = serializers.IntegerField(min_value=1, max_value=1000, default=1)
-    channel = serializers.ChoiceField(choices=[c for c in Channel.values if c != Channel.AMAZON])
+    channel = serializers.ChoiceField(choices=BROADCAST_CHANNELS)
     account = serializers.IntegerField()
     template_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     support_url = serializers.URLField(required=False, allow_blank=True, default="")
