@@ -267,3 +267,15 @@ def test_a_returned_to_sender_event_moves_the_order_but_does_not_mark_a_buyer_re
     assert order.status == "returned_to_sender"
     assert order.returned is False
     assert OrderEvent.objects.filter(order=order, type="returned_to_sender").count() == 1
+
+
+def test_the_order_page_says_why_a_notice_campaign_has_no_message_for_an_order(shop, client_a):
+    notice = notice_campaign(shop)
+    order = shipped_order(shop)
+    from reviews import selectors
+
+    assert selectors.why_not(notice, order)[0] == Code.NO_RECENT_EVENT
+    record(order)
+    planning.plan_due_messages()
+    section = selectors.order_section(None, order)
+    assert [m.campaign_id for m in section["messages"]] == [notice.pk]
