@@ -370,3 +370,5 @@ REVIEWS_STOP_CHECK_SECONDS = env.float("REVIEWS_STOP_CHECK_SECONDS", default=1.0
 # Dispatch loops the beat's kick starts when messages are due, and how long one loop runs.
 REVIEWS_DISPATCH_LOOPS = env.int("REVIEWS_DISPATCH_LOOPS", default=2)
 REVIEWS_WORKER_SECONDS = env.float("REVIEWS_WORKER_SECONDS", default=50.0)
+# Broadcasts API: the campaign status set (its channels are the contact channels: ContactChannelEnum).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["CampaignStatusEnum"] = "reviews.models.CampaignStatus"

@@ -13,6 +13,8 @@ with `applied` saying whether it changed the order.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +25,42 @@ from django.utils.translation import gettext as _
 from .models import CONFIDENCE_OF_SOURCE, SOURCE_TRUST, Order, OrderEvent, Source
 
 FUTURE_TOLERANCE = dt.timedelta(days=1)
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """What listeners learn about a newly recorded event (after the commit)."""
+
+    event_id: int
+    order_id: int
+    merchant_id: int
+    type: str
+
+
+EventListener = Callable[[list[RecordedEvent]], None]
+_listeners: list[EventListener] = []
+
+
+def register_event_listener(listener: EventListener) -> EventListener:
+    """Another app (reviews) hears of new order events once they are committed; orders never imports it."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
+
+
+def unregister_event_listener(listener: EventListener) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+def _notify(events: list[RecordedEvent]) -> None:
+    for listener in list(_listeners):
+        try:
+            listener(events)
+        except Exception:  # a listener's failure must not fail ingestion; the beat planner catches up
+            logger.exception("order event listener %r failed", listener)
+
 
 FLAG_OF_EVENT = {
     OrderEvent.Type.RETURNED: "returned",
@@ -47,6 +85,16 @@ STATUS_OF_EVENT = {
     ),
     OrderEvent.Type.DELIVERED: (
         Order.Status.DELIVERED,
+        {
+            Order.Status.PENDING,
+            Order.Status.PROCESSING,
+            Order.Status.SHIPPED,
+            Order.Status.OUT_FOR_DELIVERY,
+            Order.Status.DELIVERY_EXCEPTION,
+        },
+    ),
+    OrderEvent.Type.RETURNED_TO_SENDER: (
+        Order.Status.RETURNED_TO_SENDER,
         {
             Order.Status.PENDING,
             Order.Status.PROCESSING,
@@ -152,7 +200,9 @@ def apply_event(order: Order, spec: EventSpec) -> bool:
     move = STATUS_OF_EVENT.get(spec.type)
     # A delivered order stays delivered when a late "out for delivery" or exception arrives.
     late_scan = (
-        order.delivered_at and move and move[0] in (Order.Status.OUT_FOR_DELIVERY, Order.Status.DELIVERY_EXCEPTION)
+        order.delivered_at
+        and move
+        and move[0] in (Order.Status.OUT_FOR_DELIVERY, Order.Status.DELIVERY_EXCEPTION, Order.Status.RETURNED_TO_SENDER)
     )
     if move and order.status in move[1] and order.status != move[0] and not late_scan:
         order.status = move[0]
@@ -204,6 +254,9 @@ def record_events(specs: list[EventSpec]) -> list[EventOutcome]:
             for order in changed_orders.values():
                 order.updated_at = now
             Order.objects.bulk_update(list(changed_orders.values()), ORDER_FIELDS_TOUCHED)
+        if new_events and _listeners:
+            recorded = [RecordedEvent(e.pk, e.order_id, e.merchant_id, e.type) for e in new_events if e.pk]
+            transaction.on_commit(lambda: _notify(recorded))
     by_key = {(e.order_id, e.dedupe_key): e.pk for e in new_events}
     for outcome in outcomes:
         if outcome.created:

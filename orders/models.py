@@ -249,6 +249,7 @@ class Order(MerchantOwned):
         OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
         DELIVERED = "delivered", _("Delivered")
         DELIVERY_EXCEPTION = "delivery_exception", _("Delivery exception")
+        RETURNED_TO_SENDER = "returned_to_sender", _("Returned to sender")
         RETURNED = "returned", _("Returned")
         REFUNDED = "refunded", _("Refunded")
         CANCELLED = "cancelled", _("Cancelled")
@@ -358,6 +359,8 @@ class OrderEvent(MerchantOwned):
         OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
         DELIVERED = "delivered", _("Delivered")
         DELIVERY_EXCEPTION = "delivery_exception", _("Delivery exception")
+        # The carrier sends the parcel back to the merchant (undeliverable, refused): not the buyer's return.
+        RETURNED_TO_SENDER = "returned_to_sender", _("Returned to sender")
         RETURNED = "returned", _("Returned")
         REFUNDED = "refunded", _("Refunded")
         CLAIM_OPENED = "claim_opened", _("Claim opened")

@@ -6,6 +6,10 @@ For campaigns (reviews/):
         returned, claimed or reviewed ones (served by the partial index `order_contactable_delivered`).
     current_consent(buyer=, channel=) / has_consent(buyer=, channel=)
     buyers_with_identity(merchant=, email_hash=, phone_hash=)   one person across the merchant's stores
+    fulfilment_events(merchant_id=, store_ids=, types=, received_after=, event_ids=None, occurred_after=None)
+        shipped / out-for-delivery / exception / returned-to-sender events with order, store and buyer
+    segment_buyers(merchant_id=, store_ids=, countries=, last_order_from=, last_order_to=, skus=, min_orders=)
+        buyers matching a repeat-purchase segment, annotated with their last order (id, time, ship-to country)
 For push (campaigns):
     active_push_subscriptions(buyer=, kind=None)   device tokens / browser subscriptions that may be pushed to
     push_target_values(subscription)              plain values for channels' PushTarget(**values)
@@ -21,14 +25,15 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 
 from accounts.models import Merchant
 from linkstar.identity import InvalidAddress, email_hash
 
 from . import imports
-from .models import Buyer, Consent, ImportJob, Order, OrderEvent, PushSubscription, Store
+from .models import Buyer, Consent, ImportJob, Order, OrderEvent, OrderItem, PushSubscription, Store
 from .parsing import context_for, normalize_tracking_number, parse_order, zone
 from .push import active_push_subscriptions, push_target_values  # noqa: F401  (for the campaigns app)
 
@@ -153,6 +158,73 @@ def shipped_candidates(
         shipped_at__gte=shipped_from,
         shipped_at__lte=shipped_to,
     ).not_excluded()
+
+
+def fulfilment_events(
+    *,
+    merchant_id: int,
+    store_ids: Iterable[int],
+    types: Iterable[str],
+    received_after: dt.datetime | None = None,
+    event_ids: Iterable[int] | None = None,
+    occurred_after: dt.datetime | None = None,
+) -> QuerySet[OrderEvent]:
+    """Order events of these types in these stores, received after the cursor (index
+    `orderevent_merchant_type`) or by id (the on-commit path); order, store and buyer joined."""
+    qs = OrderEvent.objects.filter(merchant_id=merchant_id, type__in=list(types), order__store_id__in=list(store_ids))
+    if received_after is not None:
+        qs = qs.filter(received_at__gte=received_after)
+    if event_ids is not None:
+        qs = qs.filter(pk__in=list(event_ids))
+    if occurred_after is not None:
+        qs = qs.filter(occurred_at__gte=occurred_after)
+    return qs.select_related("order", "order__store", "order__buyer").order_by("pk")
+
+
+def segment_buyers(
+    *,
+    merchant_id: int,
+    store_ids: Iterable[int],
+    countries: Iterable[str] = (),
+    last_order_from: dt.datetime | None = None,
+    last_order_to: dt.datetime | None = None,
+    skus: Iterable[str] = (),
+    min_orders: int = 1,
+) -> QuerySet[Buyer]:
+    """Buyers (not erased) whose orders match a repeat-purchase segment.
+
+    - `countries`: the ship-to country of the buyer's last order is one of these;
+    - `last_order_from` / `last_order_to`: their last order was placed in [from, to);
+    - `skus`: they bought at least one of these SKUs (case-insensitive), in any order;
+    - `min_orders`: at least this many orders that were not cancelled.
+    Each buyer carries `last_order_id`, `last_order_at`, `last_country` and `order_count`.
+    """
+    placed = Coalesce("placed_at", "created_at")
+    orders = Order.objects.filter(buyer_id=OuterRef("pk"), cancelled=False).annotate(at=placed).order_by("-at", "-pk")
+    qs = (
+        Buyer.objects.filter(merchant_id=merchant_id, store_id__in=list(store_ids), erased_at__isnull=True)
+        .annotate(
+            order_count=Count("orders", filter=Q(orders__cancelled=False)),
+            last_order_at=Max(Coalesce("orders__placed_at", "orders__created_at"), filter=Q(orders__cancelled=False)),
+            last_order_id=Subquery(orders.values("pk")[:1]),
+            last_country=Subquery(orders.values("ship_country")[:1]),
+        )
+        .filter(order_count__gte=max(1, int(min_orders or 1)))
+    )
+    wanted = sorted({str(c).strip().upper() for c in countries if str(c).strip()})
+    if wanted:
+        qs = qs.filter(last_country__in=wanted)
+    if last_order_from is not None:
+        qs = qs.filter(last_order_at__gte=last_order_from)
+    if last_order_to is not None:
+        qs = qs.filter(last_order_at__lt=last_order_to)
+    wanted_skus = sorted({str(s).strip().upper() for s in skus if str(s).strip()})
+    if wanted_skus:
+        bought = OrderItem.objects.filter(order__buyer_id=OuterRef("pk"), order__cancelled=False).annotate(
+            sku_upper=Upper("sku")
+        )
+        qs = qs.filter(Exists(bought.filter(sku_upper__in=wanted_skus)))
+    return qs.order_by("pk")
 
 
 def repeat_order_ids(*, merchant_id: int, orders: Iterable[Order]) -> set[int]:

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import AccountRate, Campaign, Message, MessageAttempt, PlanStep, SendingSwitch, Variant
+from .models import AccountRate, Campaign, Message, MessageAttempt, PlanStep, Segment, SendingSwitch, Variant
 
 
 class PlanStepInline(admin.TabularInline):
@@ -27,10 +27,30 @@ class CampaignAdmin(admin.ModelAdmin):
     list_select_related = ["merchant"]
     search_fields = ["name", "merchant__name"]
     readonly_fields = ["planned_until", "planned_at", "created_at", "updated_at", "status_changed_at"]
-    raw_id_fields = ["merchant", "created_by"]
+    raw_id_fields = ["merchant", "created_by", "segment"]
     filter_horizontal = ["stores", "fallback_stores"]
     inlines = [PlanStepInline, VariantInline]
     show_full_result_count = False
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    """Broadcast segments, read only: they are made with their broadcast."""
+
+    list_display = ["name", "merchant", "countries", "last_order_from", "last_order_to", "min_orders", "created_at"]
+    list_select_related = ["merchant"]
+    search_fields = ["name", "merchant__name"]
+    readonly_fields = [
+        "merchant", "name", "stores", "countries", "last_order_from", "last_order_to", "skus", "min_orders",
+        "created_at",
+    ]  # fmt: skip
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class MessageAttemptInline(admin.TabularInline):

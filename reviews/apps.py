@@ -40,6 +40,12 @@ def _order_section(request, order):
     return order_section(request, order)
 
 
+def _order_events(events):
+    from .notices import on_order_events
+
+    on_order_events(events)
+
+
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Review campaigns")
@@ -47,10 +53,12 @@ class ReviewsConfig(AppConfig):
     def ready(self) -> None:
         from billing.hooks import register_shipping_countries_provider
         from channels.events import register_delivery_listener
+        from orders.events import register_event_listener
         from orders.privacy import register_erasure_hook, register_export_section
         from orders.sections import OrderSection, register_order_section
 
         register_delivery_listener(_queue_delivery_event)
+        register_event_listener(_order_events)
         register_shipping_countries_provider(_shipping_countries)
         register_export_section("messages", _export_messages)
         register_erasure_hook(_stop_messages_of_buyer)

@@ -31,6 +31,10 @@ class Code(models.TextChoices):
     NOT_DUE = "not_due", _("Not due yet")
     STORE_NOT_IN_CAMPAIGN = "store_not_in_campaign", _("The store is not in the campaign")
     HELD_OUT = "held_out", _("Held out (control group)")
+    NO_RECENT_EVENT = "no_recent_event", _("No such order event in the last 3 days")
+    NOT_IN_SEGMENT = "not_in_segment", _("The buyer is not in the broadcast's segment")
+    NOTICE_SUPERSEDED = "notice_superseded", _("The order was delivered before the notice could go")
+    DUPLICATE_BUYER = "duplicate_buyer", _("The same buyer is already in the broadcast through another store")
     # who and how to reach
     NO_CHANNEL_PLAN = "no_channel_plan", _("No channel planned for this country")
     NO_CONTACT = "no_contact", _("No address for any planned channel")

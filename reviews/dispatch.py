@@ -48,7 +48,7 @@ from templates_review import selectors as template_selectors
 from templates_review.linting import count_segments
 from templates_review.services import RenderError, render_for_send
 
-from . import rules
+from . import notices, rules
 from .codes import BUDGET_WAIT_CODES, Code
 from .models import (
     BILLING_CHANNEL,
@@ -288,6 +288,7 @@ def render_context(message: Message, *, address: str, channel: str) -> dict:
     order, buyer, store = message.order, message.buyer, message.order.store
     first, _sep, last = (buyer.name if buyer else "").partition(" ")
     language = (buyer.language if buyer else "") or store.default_language or "en"
+    tracking = notices.tracking_of(message)
     return {
         "buyer": {
             "first_name": (buyer.first_name if buyer else "") or first,
@@ -297,7 +298,10 @@ def render_context(message: Message, *, address: str, channel: str) -> dict:
         "order": {
             "number": order.display_number,
             "items": [{"title": i.title, "sku": i.sku, "quantity": i.quantity} for i in order.items.all()],
+            "carrier": tracking.carrier,
+            "tracking_number": tracking.number,
         },
+        "tracking_link": tracking.link,
         "store": {"name": store.name, "postal_address": store.postal_address},
         "review_link": review_link(message),
         "support_link": message.campaign.support_url or "",
@@ -326,7 +330,7 @@ def _outbound(message: Message, *, channel: str, account, address: str, version)
     """The rendered message, or a code saying why it cannot be rendered."""
     order, buyer = message.order, message.buyer
     language = ((buyer.language if buyer else "") or order.store.default_language or "en").lower()
-    message_class = "review_request" if message.campaign.purpose == "review_request" else "marketing"
+    message_class = notices.outbound_class(message.campaign)
     if channel == Channel.AMAZON:
         return OutboundMessage(
             merchant_id=message.merchant_id,
@@ -479,10 +483,7 @@ class Preparer:
             if first is not None and first.clicked_at is not None:
                 self.skip(message, Code.REMINDER_NOT_NEEDED)
                 return None
-        anchor = order.delivered_at or order.shipped_at
-        if anchor is not None and self.now - anchor > dt.timedelta(
-            days=campaign.max_age_days + (campaign.reminder_days or 0)
-        ):
+        if rules.too_old(campaign, order, self.now):
             self.skip(message, Code.TOO_OLD)
             return None
         plan = rules.plan_for(list(campaign.plan_steps.all()), order)
@@ -548,6 +549,7 @@ class Preparer:
                 identity=message.identity,
                 counted_at__gte=self.now - dt.timedelta(days=campaign.cap_days),
                 status__in=COUNTED_STATUSES,
+                transactional=message.transactional,  # order news and marketing are capped apart
             ).exclude(pk=message.pk)
             stats = recent.aggregate(n=Count("pk"), last=Max("counted_at"))
             if stats["n"] >= campaign.cap_messages:

@@ -10,7 +10,7 @@ from channels.models import ChannelAccount
 from orders.models import Order, Store
 
 from .codes import Code
-from .models import Campaign, Channel, MessageStatus
+from .models import Campaign, Channel, MessageStatus, Purpose
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -100,6 +100,17 @@ class CampaignForm(forms.ModelForm):
         stores = Store.objects.for_merchant(merchant).order_by("name")
         self.fields["stores"].queryset = stores
         self.fields["fallback_stores"].queryset = stores
+        # Broadcasts are made on their own page (segment, preview, schedule); notices set their own class.
+        if self.instance.purpose != Purpose.BROADCAST:
+            self.fields["purpose"].choices = [c for c in Purpose.choices if c[0] != Purpose.BROADCAST]
+        self.fields["purpose"].help_text = _(
+            "Fulfilment notices go out at once (inside the window) when the order event arrives, at most one "
+            "per order and event; they are transactional and need no marketing consent."
+        )
+        self.fields["message_class"].help_text = _(
+            "Marketing messages go only to buyers who consented on the channel. Fulfilment notices are always "
+            "transactional."
+        )
 
     def clean(self):
         data = super().clean()
@@ -193,3 +204,72 @@ class SendLogFilterForm(forms.Form):
     def __init__(self, *args, merchant, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = Campaign.objects.for_merchant(merchant).order_by("name")
+
+
+class BroadcastForm(forms.Form):
+    """A repeat-purchase broadcast: the segment, one channel, and the buyers' local date and time."""
+
+    name = forms.CharField(label=_("Name"), max_length=120)
+    stores = forms.ModelMultipleChoiceField(
+        label=_("Stores"),
+        queryset=Store.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Empty: every store."),
+    )
+    countries = ListField(label=_("Ship-to countries of the last order"), upper=True, help_text=_("ISO codes: US, DE"))
+    last_order_from = forms.DateField(
+        label=_("Last order on or after"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    last_order_to = forms.DateField(
+        label=_("Last order on or before"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    skus = ListField(label=_("Bought one of these SKUs"))
+    min_orders = forms.IntegerField(label=_("At least this many orders"), min_value=1, max_value=1000, initial=2)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[(c, label) for c, label in Channel.choices if c != Channel.AMAZON]
+    )
+    account = forms.ModelChoiceField(label=_("Account"), queryset=ChannelAccount.objects.none())
+    template_name = forms.CharField(
+        label=_("Template"),
+        max_length=120,
+        required=False,
+        help_text=_("Empty: the latest approved broadcast template for the channel and the buyer's language."),
+    )
+    support_url = forms.URLField(
+        label=_("Address of the template's support link"), required=False, assume_scheme="https"
+    )
+    send_on = forms.DateField(label=_("Send on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    send_time = forms.TimeField(
+        label=_("At (each buyer's local time)"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    cap_messages = forms.IntegerField(label=_("At most this many messages per buyer"), min_value=1, initial=2)
+    cap_days = forms.IntegerField(label=_("… in this many days"), min_value=1, max_value=365, initial=30)
+
+    def __init__(self, *args, merchant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stores"].queryset = Store.objects.for_merchant(merchant).order_by("name")
+        self.fields["account"].queryset = ChannelAccount.objects.for_merchant(merchant).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("last_order_from"), data.get("last_order_to")
+        if start and end and start > end:
+            self.add_error("last_order_to", _("The end of the date range is before its start."))
+        for code in data.get("countries") or []:
+            if len(code) != 2 or not code.isalpha():
+                self.add_error("countries", _("Use two-letter country codes such as US, DE."))
+                break
+        return data
+
+    def steps(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {
+                "country": "*",
+                "position": 0,
+                "channel": data["channel"],
+                "account": data["account"],
+                "template_name": data.get("template_name", ""),
+            }
+        ]

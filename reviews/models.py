@@ -43,6 +43,26 @@ BILLING_CHANNEL = {"email": "email", "sms": "sms", "whatsapp": "whatsapp", "amaz
 class Purpose(models.TextChoices):
     REVIEW_REQUEST = "review_request", _("Review request")
     DELIVERY_FOLLOWUP = "delivery_followup", _("Delivery follow-up")
+    # Fulfilment notices: sent at once (inside the window) when the order event of the same kind arrives.
+    ORDER_SHIPPED = "order_shipped", _("Shipped notice")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out-for-delivery notice")
+    DELIVERY_EXCEPTION = "delivery_exception", _("Delivery problem notice")
+    RETURNED_TO_SENDER = "returned_to_sender", _("Returned-to-sender notice")
+    # A one-off marketing send to a segment of past buyers, at a local time in each buyer's time zone.
+    BROADCAST = "broadcast", _("Repeat-purchase broadcast")
+
+
+# The order event (orders.OrderEvent.Type) that triggers each fulfilment notice.
+EVENT_OF_PURPOSE = {
+    Purpose.ORDER_SHIPPED: "shipped",
+    Purpose.OUT_FOR_DELIVERY: "out_for_delivery",
+    Purpose.DELIVERY_EXCEPTION: "delivery_exception",
+    Purpose.RETURNED_TO_SENDER: "returned_to_sender",
+}
+PURPOSE_OF_EVENT = {event: purpose for purpose, event in EVENT_OF_PURPOSE.items()}
+NOTICE_PURPOSES = frozenset(EVENT_OF_PURPOSE)
+# Purposes planned from "delivered + N days" (the original review-request trigger).
+DELIVERY_PURPOSES = frozenset({Purpose.REVIEW_REQUEST, Purpose.DELIVERY_FOLLOWUP})
 
 
 class MessageClass(models.TextChoices):
@@ -50,6 +70,7 @@ class MessageClass(models.TextChoices):
 
     MARKETING = "marketing", _("Marketing")
     UTILITY = "utility", _("Utility")
+    TRANSACTIONAL = "transactional", _("Transactional")
 
 
 class CampaignStatus(models.TextChoices):
@@ -71,6 +92,30 @@ def default_send_days() -> list[int]:
     return [0, 1, 2, 3, 4, 5, 6]
 
 
+class Segment(MerchantOwned):
+    """Who a repeat-purchase broadcast reaches: past buyers by ship-to country, last order date, SKU bought
+    and number of orders (see `orders.selectors.segment_buyers`)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    stores = models.ManyToManyField("orders.Store", blank=True, related_name="+", verbose_name=_("stores"))
+    countries = models.JSONField(_("ship-to countries"), default=list, blank=True)
+    last_order_from = models.DateField(_("last order on or after"), null=True, blank=True)
+    last_order_to = models.DateField(_("last order on or before"), null=True, blank=True)
+    skus = models.JSONField(_("bought one of these SKUs"), default=list, blank=True)
+    min_orders = models.PositiveSmallIntegerField(
+        _("at least this many orders"), default=1, validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class CampaignQuerySet(MerchantScopedQuerySet):
     def active(self):
         return self.filter(status=CampaignStatus.ACTIVE)
@@ -81,7 +126,7 @@ class Campaign(MerchantOwned):
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, default=Purpose.REVIEW_REQUEST)
     message_class = models.CharField(
         _("message class"),
-        max_length=12,
+        max_length=16,
         choices=MessageClass.choices,
         default=MessageClass.MARKETING,
         help_text=_("Marketing messages go only to buyers who consented on the channel."),
@@ -158,6 +203,12 @@ class Campaign(MerchantOwned):
     test_recipients = models.JSONField(
         _("test recipients"), default=list, blank=True, help_text=_("In test mode only these addresses are contacted.")
     )
+    # repeat-purchase broadcast: the segment and the buyers' local date and time of the one-off send
+    segment = models.ForeignKey(
+        Segment, on_delete=models.PROTECT, null=True, blank=True, related_name="campaigns", verbose_name=_("segment")
+    )
+    send_on = models.DateField(_("send on (buyer's local date)"), null=True, blank=True)
+    send_time = models.TimeField(_("at (buyer's local time)"), null=True, blank=True)
     # planning bookkeeping
     planned_until = models.DateTimeField(null=True, blank=True, editable=False)
     planned_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -182,6 +233,14 @@ class Campaign(MerchantOwned):
     @property
     def is_active(self) -> bool:
         return self.status == CampaignStatus.ACTIVE
+
+    @property
+    def is_notice(self) -> bool:
+        return self.purpose in NOTICE_PURPOSES
+
+    @property
+    def is_broadcast(self) -> bool:
+        return self.purpose == Purpose.BROADCAST
 
 
 class PlanStep(MerchantOwned):
@@ -304,6 +363,14 @@ class Message(MerchantOwned):
     lease_token = models.CharField(max_length=32, blank=True)
     attempt_count = models.PositiveSmallIntegerField(default=0)
     counted_at = models.DateTimeField(null=True, blank=True, help_text="when it passed the frequency cap")
+    transactional = models.BooleanField(
+        default=False, help_text="order status news: capped among transactional messages only"
+    )
+    dedupe_key = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="unique per merchant when set: one notice per order and event type, one broadcast per buyer",
+    )
     provider_message_id = models.CharField(_("provider message id"), max_length=255, blank=True)
     cost = models.DecimalField(_("cost"), max_digits=18, decimal_places=6, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
@@ -320,7 +387,10 @@ class Message(MerchantOwned):
         verbose_name_plural = _("messages")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "order", "step"], name="message_unique_campaign_order_step")
+            models.UniqueConstraint(fields=["campaign", "order", "step"], name="message_unique_campaign_order_step"),
+            models.UniqueConstraint(
+                fields=["merchant", "dedupe_key"], condition=~Q(dedupe_key=""), name="message_unique_dedupe_key"
+            ),
         ]
         indexes = [
             # Dispatch: the due planned messages, oldest first; small because sent rows leave it.

@@ -5,4 +5,5 @@ from linkstar.navigation import NavItem
 NAV_ITEMS = [
     NavItem(_("Campaigns"), "reviews:list", order=30),
     NavItem(_("Send log"), "reviews:log", order=31),
+    NavItem(_("Broadcasts"), "reviews:broadcasts", order=32),
 ]

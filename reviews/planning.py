@@ -21,7 +21,7 @@ from orders.models import Store
 
 from . import rules
 from .codes import Code
-from .models import Campaign, CampaignStatus, Message, MessageStatus
+from .models import DELIVERY_PURPOSES, NOTICE_PURPOSES, Campaign, CampaignStatus, Message, MessageStatus, Purpose
 from .windows import next_opening, zone
 
 logger = logging.getLogger(__name__)
@@ -91,6 +91,8 @@ def decide(
     if anchor is None and estimated and order.shipped_at and campaign.shipped_fallback_days is not None:
         anchor = order.shipped_at + dt.timedelta(days=campaign.shipped_fallback_days - campaign.delay_days)
     earliest = max(now, (anchor or now) + dt.timedelta(days=campaign.delay_days))
+    if campaign.purpose not in DELIVERY_PURPOSES:
+        earliest = now  # a fulfilment notice goes at once (inside the window); broadcasts plan themselves
     if order.store.is_amazon:
         window = rules.amazon_window(order)
         if window is None:
@@ -175,12 +177,23 @@ def _insert(rows: list[Message]) -> None:
     Message.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
 
 
+insert_rows = _insert  # for notices and broadcasts (the same ON CONFLICT DO NOTHING insert)
+
+
 def plan_campaign(*, campaign: Campaign, now: dt.datetime | None = None) -> PlanResult:
     """Plan one campaign's newly due orders. Safe to run concurrently with itself."""
     now = now or timezone.now()
     result = PlanResult()
     if campaign.status != CampaignStatus.ACTIVE:
         return result
+    if campaign.purpose in NOTICE_PURPOSES:
+        from .notices import plan_notice_campaign
+
+        return plan_notice_campaign(campaign=campaign, now=now)
+    if campaign.purpose == Purpose.BROADCAST:
+        from .broadcasts import plan_broadcast
+
+        return plan_broadcast(campaign=campaign, now=now)
     steps = list(campaign.plan_steps.all())
     variants = list(campaign.variants.all())
     upper = now - dt.timedelta(days=campaign.delay_days)

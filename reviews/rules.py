@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .codes import Code
-from .models import Campaign, Channel
+from .models import NOTICE_PURPOSES, Campaign, Channel, Purpose
 from .windows import Window
 
 AMAZON_OPENS = dt.timedelta(days=5)
@@ -31,17 +31,25 @@ def _folded(values: Iterable[str]) -> set[str]:
 
 
 def exclusion_of(campaign: Campaign, order, *, items: Sequence | None = None, repeat: bool = False) -> str | None:
-    """The first exclusion that applies to this order, as a code; None when the order may be contacted."""
+    """The first exclusion that applies to this order, as a code; None when the order may be contacted.
+
+    A broadcast's buyers were chosen by its segment (the order is only their last one, for the store and
+    language): nothing here applies. A fulfilment notice is news about the parcel, so only a cancelled or
+    refunded order is left out of the order-state checks (a claim or a review changes nothing about it).
+    """
+    if campaign.purpose == Purpose.BROADCAST:
+        return None
     if order.cancelled:
         return Code.CANCELLED
     if order.refunded:
         return Code.REFUNDED
-    if order.returned:
-        return Code.RETURNED
-    if order.claim_open:
-        return Code.CLAIM_OPEN
-    if order.buyer_reviewed:
-        return Code.ALREADY_REVIEWED
+    if campaign.purpose not in NOTICE_PURPOSES:
+        if order.returned:
+            return Code.RETURNED
+        if order.claim_open:
+            return Code.CLAIM_OPEN
+        if order.buyer_reviewed:
+            return Code.ALREADY_REVIEWED
     if order.fulfillment_channel in (campaign.exclude_fulfillment or []):
         return Code.FULFILMENT_EXCLUDED
     country = (order.ship_country or "").upper()
@@ -68,6 +76,19 @@ def exclusion_of(campaign: Campaign, order, *, items: Sequence | None = None, re
     if repeat:
         return Code.REPEAT_BUYER
     return None
+
+
+def too_old(campaign: Campaign, order, now: dt.datetime) -> bool:
+    """Dispatch's last look: a review request for an order delivered longer ago than the campaign allows.
+
+    Notices were checked against their event when planned, and a broadcast's buyers may have ordered long
+    ago on purpose: neither expires here.
+    """
+    if campaign.purpose == Purpose.BROADCAST or campaign.purpose in NOTICE_PURPOSES:
+        return False
+    anchor = order.delivered_at or order.shipped_at
+    limit = dt.timedelta(days=campaign.max_age_days + (campaign.reminder_days or 0))
+    return anchor is not None and now - anchor > limit
 
 
 def needs_items(campaign: Campaign) -> bool:

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from orders.models import Order
+from orders.models import Order, OrderEvent
 
 from . import rules
 from .codes import Code, label
 from .dispatch import usable_step
-from .models import COUNTED_STATUSES, Campaign, Message, MessageStatus
+from .models import COUNTED_STATUSES, EVENT_OF_PURPOSE, Campaign, Message, MessageStatus, Purpose
 from .planning import campaign_store_ids, decide
 
 
@@ -87,9 +87,13 @@ def why_not(campaign: Campaign, order, *, now: dt.datetime | None = None) -> tup
     now = now or timezone.now()
     if campaign.stores.exists() and not campaign.stores.filter(pk=order.store_id).exists():
         return Code.STORE_NOT_IN_CAMPAIGN, label(Code.STORE_NOT_IN_CAMPAIGN)
+    if campaign.purpose == Purpose.BROADCAST:
+        return Code.NOT_IN_SEGMENT, label(Code.NOT_IN_SEGMENT)
     code = rules.exclusion_of(campaign, order, items=list(order.items.all()))
     if code:
         return code, label(code)
+    if campaign.purpose in EVENT_OF_PURPOSE:
+        return Code.NO_RECENT_EVENT, label(Code.NO_RECENT_EVENT)
     if order.delivered_at is None:
         return Code.NOT_DELIVERED, label(Code.NOT_DELIVERED)
     if order.delivered_at < now - dt.timedelta(days=campaign.max_age_days):
@@ -177,13 +181,20 @@ def dry_run(campaign: Campaign, *, days: int = 7, now: dt.datetime | None = None
     now = now or timezone.now()
     result = DryRun(days=days)
     horizon = now + dt.timedelta(days=days)
+    window = {
+        "delivered_at__gte": now - dt.timedelta(days=campaign.max_age_days),
+        "delivered_at__lte": horizon - dt.timedelta(days=campaign.delay_days),
+    }
+    if campaign.purpose in EVENT_OF_PURPOSE:  # a notice: the orders whose event arrived in the last `days` days
+        window = {
+            "pk__in": OrderEvent.objects.filter(
+                merchant_id=campaign.merchant_id,
+                type=EVENT_OF_PURPOSE[campaign.purpose],
+                received_at__gte=now - dt.timedelta(days=days),
+            ).values("order_id")
+        }
     orders = (
-        Order.objects.filter(
-            merchant_id=campaign.merchant_id,
-            store_id__in=campaign_store_ids(campaign),
-            delivered_at__gte=now - dt.timedelta(days=campaign.max_age_days),
-            delivered_at__lte=horizon - dt.timedelta(days=campaign.delay_days),
-        )
+        Order.objects.filter(merchant_id=campaign.merchant_id, store_id__in=campaign_store_ids(campaign), **window)
         .annotate(planned=Exists(Message.objects.filter(campaign_id=campaign.pk, order_id=OuterRef("pk"), step=1)))
         .select_related("store", "buyer")
         .prefetch_related("items")
@@ -234,6 +245,17 @@ def dry_run(campaign: Campaign, *, days: int = 7, now: dt.datetime | None = None
                  "channel": channel}
             )  # fmt: skip
     return result
+
+
+def broadcasts_of(merchant) -> list[dict]:
+    """The merchant's broadcasts with their segment and message counts, newest first."""
+    campaigns = (
+        Campaign.objects.for_merchant(merchant)
+        .filter(purpose=Purpose.BROADCAST)
+        .select_related("segment")
+        .order_by("-created_at", "-id")
+    )
+    return [{"campaign": c, "counts": campaign_counts(c)} for c in campaigns]
 
 
 def reason_choices() -> list[tuple[str, str]]:

@@ -29,11 +29,15 @@ from .codes import Code
 from .dispatch import dispatch_batch, dispatch_due, expire_leases  # noqa: F401  (re-exported)
 from .models import (
     CAMPAIGN_TRANSITIONS,
+    DELIVERY_PURPOSES,
+    NOTICE_PURPOSES,
     Campaign,
     CampaignStatus,
     Message,
+    MessageClass,
     MessageStatus,
     PlanStep,
+    Purpose,
     SendingSwitch,
     Variant,
 )
@@ -44,8 +48,28 @@ CAMPAIGN_FIELDS = [
     "review_url", "support_url", "exclude_fulfillment", "sku_include", "sku_exclude", "product_include",
     "product_exclude", "category_include", "category_exclude", "countries_include", "countries_exclude",
     "min_total", "exclude_repeat_buyers", "window_start", "window_end", "send_days", "cap_messages", "cap_days",
-    "min_gap_hours", "daily_cap", "holdout_percent", "test_mode", "test_recipients",
+    "min_gap_hours", "daily_cap", "holdout_percent", "test_mode", "test_recipients", "send_on", "send_time",
 ]  # fmt: skip
+# Set only by the broadcast service (a segment is made with its broadcast).
+INTERNAL_FIELDS = ["segment"]
+
+
+def _fit_purpose(campaign: Campaign, steps: Sequence[dict] | None) -> None:
+    """What a purpose implies: notices are transactional, go at once and have no reminder; a broadcast is
+    marketing with a segment; neither ever goes through Amazon (review requests only, never marketing)."""
+    if campaign.purpose in NOTICE_PURPOSES:
+        campaign.message_class = MessageClass.TRANSACTIONAL
+        campaign.delay_days = 0
+        campaign.reminder_days = None
+    elif campaign.purpose == Purpose.BROADCAST:
+        campaign.message_class = MessageClass.MARKETING
+        campaign.reminder_days = None
+        if campaign.segment_id is None:
+            raise ValidationError({"purpose": _("A broadcast is created from the broadcast page, with its segment.")})
+    elif campaign.message_class == MessageClass.TRANSACTIONAL:
+        raise ValidationError({"message_class": _("Only fulfilment notices are transactional.")})
+    if campaign.purpose not in DELIVERY_PURPOSES and any(s["channel"] == "amazon" for s in steps or []):
+        raise ValidationError({"plan": _("Amazon's messaging is used for review requests only.")})
 
 
 def _validate_steps(merchant, steps: Sequence[dict]) -> None:
@@ -105,7 +129,9 @@ def create_campaign(
     """A new campaign (draft) with its channel plan and variants."""
     steps = [{**s, "country": (s.get("country") or "*").upper()} for s in steps]
     _validate_steps(merchant, steps)
-    campaign = Campaign(merchant=merchant, created_by=user, **{k: v for k, v in data.items() if k in CAMPAIGN_FIELDS})
+    fields = [*CAMPAIGN_FIELDS, *INTERNAL_FIELDS]
+    campaign = Campaign(merchant=merchant, created_by=user, **{k: v for k, v in data.items() if k in fields})
+    _fit_purpose(campaign, steps)
     campaign.full_clean(exclude=["merchant"])
     campaign.save()
     campaign.stores.set([s for s in stores if s.merchant_id == merchant.pk])
@@ -124,7 +150,9 @@ def update_campaign(
     for key, value in data.items():
         if key in CAMPAIGN_FIELDS:
             setattr(campaign, key, value)
-    campaign.planned_until = campaign.planned_at = None
+    if campaign.purpose != Purpose.BROADCAST:  # a broadcast is planned once, never again
+        campaign.planned_until = campaign.planned_at = None
+    _fit_purpose(campaign, steps if steps is not None else campaign.plan_steps.values("channel"))
     campaign.full_clean(exclude=["merchant"])
     campaign.save()
     if stores is not None:

@@ -12,6 +12,17 @@ def plan_due_messages_task() -> int:
 
 
 @shared_task
+def plan_order_events_task(event_ids: list[int]) -> int:
+    """Fulfilment notices for order events just recorded (queued after their commit), then a dispatch kick."""
+    from .notices import plan_order_events
+
+    planned = plan_order_events(event_ids=event_ids).planned
+    if planned:
+        kick_dispatch_task.delay()
+    return planned
+
+
+@shared_task
 def dispatch_due_task() -> int:
     """One worker's loop over due batches (SKIP LOCKED lets any number run side by side)."""
     from .dispatch import dispatch_due

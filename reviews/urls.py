@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:pk>/edit/", views.campaign_edit, name="edit"),
     path("<int:pk>/status/", views.campaign_status, name="status"),
     path("<int:pk>/dry-run/", views.campaign_dry_run, name="dry_run"),
+    path("broadcasts/", views.broadcast_list, name="broadcasts"),
+    path("broadcasts/new/", views.broadcast_create, name="broadcast_create"),
     path("log/", views.send_log, name="log"),
     path("messages/<int:pk>/", views.message_detail, name="message"),
     # Buyers' side: a signed link, no login.

@@ -19,9 +19,10 @@ from django.views.decorators.http import require_POST
 from accounts.mixins import merchant_required, scoped_object_or_404
 from accounts.roles import Role, role_allows
 
-from . import selectors, services
+from . import broadcasts, selectors, services
 from .dispatch import REVIEW_LINK_SALT, global_stop
 from .forms import (
+    BroadcastForm,
     CampaignForm,
     PlanStepFormSet,
     SendLogFilterForm,
@@ -158,12 +159,70 @@ def campaign_status(request, pk: int):
 @merchant_required()
 def campaign_dry_run(request, pk: int):
     campaign = scoped_object_or_404(request, Campaign, pk=pk)
+    if campaign.is_broadcast and campaign.segment_id:
+        segment = campaign.segment
+        criteria = broadcasts.Criteria(
+            stores=list(segment.stores.all()), countries=segment.countries, last_order_from=segment.last_order_from,
+            last_order_to=segment.last_order_to, skus=segment.skus, min_orders=segment.min_orders,
+        )  # fmt: skip
+        steps = [
+            {"country": s.country, "position": s.position, "channel": s.channel, "account": s.account,
+             "template_name": s.template_name}
+            for s in campaign.plan_steps.select_related("account")
+        ]  # fmt: skip
+        preview = broadcasts.preview_broadcast(
+            merchant=request.merchant, criteria=criteria, steps=steps, send_on=campaign.send_on,
+            send_time=campaign.send_time, cap_messages=campaign.cap_messages, cap_days=campaign.cap_days,
+        )  # fmt: skip
+        return render(request, "reviews/broadcast_preview.html", {"campaign": campaign, "preview": preview})
     days = 7
     with contextlib.suppress(TypeError, ValueError):
         days = max(1, min(30, int(request.GET.get("days", 7))))
     return render(
         request, "reviews/dry_run.html", {"campaign": campaign, "run": selectors.dry_run(campaign, days=days)}
     )
+
+
+@merchant_required()
+def broadcast_list(request):
+    return render(
+        request,
+        "reviews/broadcasts.html",
+        {"rows": selectors.broadcasts_of(request.merchant), "can_edit": _can_edit(request)},
+    )
+
+
+@merchant_required(Role.OPERATOR)
+def broadcast_create(request):
+    """The segment form: "Preview" counts the buyers per reason and shows a sample; "Schedule" saves it."""
+    merchant = request.merchant
+    form = BroadcastForm(request.POST or None, merchant=merchant)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            criteria = broadcasts.segment_criteria(
+                merchant=merchant, stores=data.get("stores") or [], countries=data.get("countries") or [],
+                last_order_from=data.get("last_order_from"), last_order_to=data.get("last_order_to"),
+                skus=data.get("skus") or [], min_orders=data.get("min_orders") or 1,
+            )  # fmt: skip
+            if request.POST.get("action") == "schedule":
+                campaign = broadcasts.schedule_broadcast(
+                    merchant=merchant, user=request.user, name=data["name"], criteria=criteria, steps=form.steps(),
+                    send_on=data.get("send_on"), send_time=data.get("send_time"),
+                    data={"support_url": data.get("support_url") or "", "cap_messages": data["cap_messages"],
+                          "cap_days": data["cap_days"]},
+                )  # fmt: skip
+                messages.success(request, _("Broadcast scheduled."))
+                return redirect("reviews:detail", pk=campaign.pk)
+            preview = broadcasts.preview_broadcast(
+                merchant=merchant, criteria=criteria, steps=form.steps(), send_on=data.get("send_on"),
+                send_time=data.get("send_time"), cap_messages=data["cap_messages"], cap_days=data["cap_days"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+                form.add_error(field if field in form.fields else None, errors)
+    return render(request, "reviews/broadcast_form.html", {"form": form, "preview": preview})
 
 
 @merchant_required()

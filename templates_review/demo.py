@@ -1,5 +1,6 @@
-"""Demo templates: approved review requests in several languages for both demo merchants, one waiting in
-the review queue and one rejected with a reason. Idempotent: existing templates are left as they are."""
+"""Demo templates: approved review requests, fulfilment notices and broadcasts in several languages for both
+demo merchants, one waiting in the review queue and one rejected with a reason. Idempotent: existing
+templates are left as they are."""
 
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ APPROVED = [
     *[("zh", f"review-sms-{loc}") for loc in ("en", "de", "fr", "es", "ja", "zh-Hans")],
     ("zh", "review-amazon-en"),
     ("zh", "review-amazon-de"),
+    # fulfilment notices and the repeat-purchase broadcast, in the six languages of the starters
+    *[
+        (key, f"{purpose}-email-{loc}")
+        for key in ("en", "zh")
+        for purpose in ("order-shipped", "out-for-delivery", "delivery-exception", "returned-to-sender", "broadcast")
+        for loc in ("en", "de", "fr", "es", "ja", "zh-Hans")
+    ],
 ]
 
 WAITING = {

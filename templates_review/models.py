@@ -19,6 +19,13 @@ class Purpose(models.TextChoices):
     DELIVERY_FOLLOWUP = "delivery_followup", _("Delivery follow-up")
     SERVICE_RECOVERY = "service_recovery", _("Service recovery")
     TRANSACTIONAL = "transactional", _("Transactional")
+    # Fulfilment notices (transactional): one per order event of the same name.
+    ORDER_SHIPPED = "order_shipped", _("Shipped notice")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out-for-delivery notice")
+    DELIVERY_EXCEPTION = "delivery_exception", _("Delivery problem notice")
+    RETURNED_TO_SENDER = "returned_to_sender", _("Returned-to-sender notice")
+    # Marketing: a one-off send to a segment of past buyers.
+    BROADCAST = "broadcast", _("Repeat-purchase broadcast")
 
 
 class Channel(models.TextChoices):

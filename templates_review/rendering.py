@@ -25,11 +25,12 @@ from jinja2.sandbox import SandboxedEnvironment
 # The variables a template may use: top-level name -> allowed attributes (None: a plain value).
 VARIABLES: dict[str, frozenset[str] | None] = {
     "buyer": frozenset({"first_name", "last_name", "name"}),
-    "order": frozenset({"number", "items"}),
+    "order": frozenset({"number", "items", "carrier", "tracking_number"}),
     "store": frozenset({"name", "postal_address"}),
     "review_link": None,
     "support_link": None,
     "unsubscribe_link": None,
+    "tracking_link": None,  # the carrier's tracking page (fulfilment notices)
 }
 ITEM_ATTRIBUTES = frozenset({"title", "sku", "quantity"})
 LOOP_ATTRIBUTES = frozenset({"index", "index0", "first", "last", "length", "revindex", "revindex0"})
@@ -37,7 +38,7 @@ VARIABLE_PATHS = sorted(
     [f"{name}.{attr}" for name, attrs in VARIABLES.items() if attrs for attr in sorted(attrs)]
     + [name for name, attrs in VARIABLES.items() if attrs is None]
 )
-LINK_VARIABLES = ("review_link", "support_link", "unsubscribe_link")
+LINK_VARIABLES = ("review_link", "support_link", "unsubscribe_link", "tracking_link")
 
 ALLOWED_FILTERS = frozenset(
     {"upper", "lower", "title", "capitalize", "trim", "default", "d", "e", "escape", "first", "last", "length"}
@@ -555,9 +556,12 @@ def sample_context(*, locale: str = "en", store_name: str = "") -> dict:
         "order": {
             "number": "112-4839201-5550123",
             "items": [{"title": "Trail Lantern 300", "sku": "TL-300", "quantity": 1}],
+            "carrier": "UPS",
+            "tracking_number": "1Z999AA10123456784",
         },
         "store": {"name": store_name or "Acme Outdoor", "postal_address": "1 Harbour Road, Springfield, IL 62701, USA"},
         "review_link": SAMPLE_LINK,
         "support_link": SAMPLE_LINK.replace("8fKq2Zt", "h3Lp9Qa"),
         "unsubscribe_link": SAMPLE_LINK.replace("8fKq2Zt", "u7Nb4Xc"),
+        "tracking_link": SAMPLE_LINK.replace("8fKq2Zt", "t5Wd2Rm"),
     }

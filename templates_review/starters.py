@@ -1,5 +1,6 @@
 # ruff: noqa: E501  (message texts read better unwrapped)
-"""The starter library: neutral, approved-style review requests merchants can copy.
+"""The starter library: neutral, approved-style review requests, fulfilment notices and a repeat-purchase
+broadcast that merchants can copy.
 
 Each asks every buyer the same way for an honest review, offers help separately and
 carries what the channel needs (unsubscribe link and postal address for email, brand
@@ -138,6 +139,196 @@ _AMAZON = {
 }
 
 
+# Fulfilment notices (transactional: no opt-out link needed, still signed with the store's address), one
+# subject and body per purpose and language. They inform; they never ask for a review.
+_NOTICE_FOOTER = {
+    "en": "{{ store.name }} · {{ store.postal_address }}",
+    "de": "{{ store.name }} · {{ store.postal_address }}",
+    "fr": "{{ store.name }} · {{ store.postal_address }}",
+    "es": "{{ store.name }} · {{ store.postal_address }}",
+    "ja": "{{ store.name }}・{{ store.postal_address }}",
+    "zh-Hans": "{{ store.name }} · {{ store.postal_address }}",
+}
+_NOTICE_NAMES = {
+    "order_shipped": "Shipped notice (email)",
+    "out_for_delivery": "Out for delivery (email)",
+    "delivery_exception": "Delivery problem (email)",
+    "returned_to_sender": "Returned to sender (email)",
+}
+_NOTICES = {
+    "order_shipped": {
+        "en": (
+            "Your order {{ order.number }} is on its way",
+            "Hi {{ buyer.first_name }},\n\nGood news: your order {{ order.number }} has shipped with {{ order.carrier }}.\n\n"
+            "Tracking number: {{ order.tracking_number }}\nFollow your parcel: {{ tracking_link }}\n\n"
+            "Questions about your order? We are here to help: {{ support_link }}\n\n",
+        ),
+        "de": (
+            "Ihre Bestellung {{ order.number }} ist unterwegs",
+            "Hallo {{ buyer.first_name }},\n\nIhre Bestellung {{ order.number }} wurde mit {{ order.carrier }} versandt.\n\n"
+            "Sendungsnummer: {{ order.tracking_number }}\nSendung verfolgen: {{ tracking_link }}\n\n"
+            "Fragen zu Ihrer Bestellung? Wir helfen gerne: {{ support_link }}\n\n",
+        ),
+        "fr": (
+            "Votre commande {{ order.number }} est en route",
+            "Bonjour {{ buyer.first_name }},\n\nVotre commande {{ order.number }} a été expédiée avec {{ order.carrier }}.\n\n"
+            "Numéro de suivi : {{ order.tracking_number }}\nSuivre votre colis : {{ tracking_link }}\n\n"
+            "Une question sur votre commande ? Nous sommes là pour vous aider : {{ support_link }}\n\n",
+        ),
+        "es": (
+            "Su pedido {{ order.number }} está en camino",
+            "Hola {{ buyer.first_name }}:\n\nSu pedido {{ order.number }} se ha enviado con {{ order.carrier }}.\n\n"
+            "Número de seguimiento: {{ order.tracking_number }}\nSiga su paquete: {{ tracking_link }}\n\n"
+            "¿Tiene alguna pregunta sobre su pedido? Estamos aquí para ayudarle: {{ support_link }}\n\n",
+        ),
+        "ja": (
+            "ご注文 {{ order.number }} を発送しました",
+            "{{ buyer.last_name }} 様\n\nご注文 {{ order.number }} を {{ order.carrier }} にて発送いたしました。\n\n"
+            "追跡番号：{{ order.tracking_number }}\n配送状況の確認：{{ tracking_link }}\n\n"
+            "ご注文についてのお問い合わせはこちら：{{ support_link }}\n\n",
+        ),
+        "zh-Hans": (
+            "您的订单 {{ order.number }} 已发货",
+            "{{ buyer.name }}，您好：\n\n您的订单 {{ order.number }} 已通过 {{ order.carrier }} 发货。\n\n"
+            "运单号：{{ order.tracking_number }}\n查看物流：{{ tracking_link }}\n\n"
+            "如对订单有任何疑问，欢迎联系我们：{{ support_link }}\n\n",
+        ),
+    },
+    "out_for_delivery": {
+        "en": (
+            "Your order {{ order.number }} arrives today",
+            "Hi {{ buyer.first_name }},\n\nYour order {{ order.number }} is out for delivery and should reach you today.\n\n"
+            "Follow your parcel: {{ tracking_link }}\n\n",
+        ),
+        "de": (
+            "Ihre Bestellung {{ order.number }} kommt heute",
+            "Hallo {{ buyer.first_name }},\n\nIhre Bestellung {{ order.number }} ist in der Zustellung und sollte heute ankommen.\n\n"
+            "Sendung verfolgen: {{ tracking_link }}\n\n",
+        ),
+        "fr": (
+            "Votre commande {{ order.number }} arrive aujourd'hui",
+            "Bonjour {{ buyer.first_name }},\n\nVotre commande {{ order.number }} est en cours de livraison et devrait arriver aujourd'hui.\n\n"
+            "Suivre votre colis : {{ tracking_link }}\n\n",
+        ),
+        "es": (
+            "Su pedido {{ order.number }} llega hoy",
+            "Hola {{ buyer.first_name }}:\n\nSu pedido {{ order.number }} está en reparto y debería llegar hoy.\n\n"
+            "Siga su paquete: {{ tracking_link }}\n\n",
+        ),
+        "ja": (
+            "ご注文 {{ order.number }} は本日お届け予定です",
+            "{{ buyer.last_name }} 様\n\nご注文 {{ order.number }} は配達中で、本日お届けの予定です。\n\n"
+            "配送状況の確認：{{ tracking_link }}\n\n",
+        ),
+        "zh-Hans": (
+            "您的订单 {{ order.number }} 今天派送",
+            "{{ buyer.name }}，您好：\n\n您的订单 {{ order.number }} 正在派送中，预计今天送达。\n\n查看物流：{{ tracking_link }}\n\n",
+        ),
+    },
+    "delivery_exception": {
+        "en": (
+            "A delivery problem with your order {{ order.number }}",
+            "Hi {{ buyer.first_name }},\n\nThe carrier reports a problem delivering your order {{ order.number }}. "
+            "Please check the latest status: {{ tracking_link }}\n\n"
+            "We are on it. If you need help or want to update your address, contact us: {{ support_link }}\n\n",
+        ),
+        "de": (
+            "Ein Zustellproblem bei Ihrer Bestellung {{ order.number }}",
+            "Hallo {{ buyer.first_name }},\n\nder Zusteller meldet ein Problem bei der Zustellung Ihrer Bestellung {{ order.number }}. "
+            "Den aktuellen Stand sehen Sie hier: {{ tracking_link }}\n\n"
+            "Wir kümmern uns darum. Wenn Sie Hilfe brauchen oder Ihre Adresse ändern möchten, schreiben Sie uns: {{ support_link }}\n\n",
+        ),
+        "fr": (
+            "Un problème de livraison pour votre commande {{ order.number }}",
+            "Bonjour {{ buyer.first_name }},\n\nLe transporteur signale un problème de livraison pour votre commande {{ order.number }}. "
+            "Consultez le dernier statut : {{ tracking_link }}\n\n"
+            "Nous nous en occupons. Pour obtenir de l'aide ou modifier votre adresse, contactez-nous : {{ support_link }}\n\n",
+        ),
+        "es": (
+            "Un problema con la entrega de su pedido {{ order.number }}",
+            "Hola {{ buyer.first_name }}:\n\nLa empresa de transporte informa de un problema con la entrega de su pedido {{ order.number }}. "
+            "Consulte el estado más reciente: {{ tracking_link }}\n\n"
+            "Nos estamos ocupando. Si necesita ayuda o quiere actualizar su dirección, contáctenos: {{ support_link }}\n\n",
+        ),
+        "ja": (
+            "ご注文 {{ order.number }} の配送に問題が発生しました",
+            "{{ buyer.last_name }} 様\n\n配送業者より、ご注文 {{ order.number }} の配達に問題があるとの連絡がありました。"
+            "最新の状況はこちらでご確認ください：{{ tracking_link }}\n\n"
+            "現在対応中です。お困りの場合やお届け先の変更はこちらからご連絡ください：{{ support_link }}\n\n",
+        ),
+        "zh-Hans": (
+            "您的订单 {{ order.number }} 派送遇到问题",
+            "{{ buyer.name }}，您好：\n\n承运商反馈您的订单 {{ order.number }} 在派送中遇到问题。最新状态请查看：{{ tracking_link }}\n\n"
+            "我们正在处理。如需帮助或更新收货地址，请联系我们：{{ support_link }}\n\n",
+        ),
+    },
+    "returned_to_sender": {
+        "en": (
+            "Your order {{ order.number }} is being returned to us",
+            "Hi {{ buyer.first_name }},\n\nThe carrier could not deliver your order {{ order.number }} and is returning it to us.\n\n"
+            "Please contact us so we can arrange a new delivery or a refund: {{ support_link }}\n\n",
+        ),
+        "de": (
+            "Ihre Bestellung {{ order.number }} geht an uns zurück",
+            "Hallo {{ buyer.first_name }},\n\nder Zusteller konnte Ihre Bestellung {{ order.number }} nicht zustellen und schickt sie an uns zurück.\n\n"
+            "Bitte melden Sie sich, damit wir eine neue Zustellung oder eine Erstattung veranlassen können: {{ support_link }}\n\n",
+        ),
+        "fr": (
+            "Votre commande {{ order.number }} nous est retournée",
+            "Bonjour {{ buyer.first_name }},\n\nLe transporteur n'a pas pu livrer votre commande {{ order.number }} et nous la retourne.\n\n"
+            "Contactez-nous pour organiser une nouvelle livraison ou un remboursement : {{ support_link }}\n\n",
+        ),
+        "es": (
+            "Su pedido {{ order.number }} nos está siendo devuelto",
+            "Hola {{ buyer.first_name }}:\n\nLa empresa de transporte no pudo entregar su pedido {{ order.number }} y nos lo está devolviendo.\n\n"
+            "Contáctenos para organizar una nueva entrega o un reembolso: {{ support_link }}\n\n",
+        ),
+        "ja": (
+            "ご注文 {{ order.number }} が返送されています",
+            "{{ buyer.last_name }} 様\n\nご注文 {{ order.number }} はお届けできず、当店へ返送されています。\n\n"
+            "再配達または返金の手続きのため、こちらからご連絡ください：{{ support_link }}\n\n",
+        ),
+        "zh-Hans": (
+            "您的订单 {{ order.number }} 正在退回",
+            "{{ buyer.name }}，您好：\n\n承运商未能投递您的订单 {{ order.number }}，包裹正在退回给我们。\n\n"
+            "请联系我们安排重新配送或退款：{{ support_link }}\n\n",
+        ),
+    },
+}
+# Repeat-purchase broadcast (marketing: unsubscribe link and postal address in the footer).
+_BROADCAST = {
+    "en": (
+        "New at {{ store.name }}",
+        "Hi {{ buyer.first_name }},\n\nThank you for shopping with us before. We have added new products you may like.\n\n"
+        "Have a look: {{ support_link }}\n\n",
+    ),
+    "de": (
+        "Neu bei {{ store.name }}",
+        "Hallo {{ buyer.first_name }},\n\nvielen Dank für Ihre bisherigen Einkäufe. Wir haben neue Produkte, die Ihnen gefallen könnten.\n\n"
+        "Schauen Sie vorbei: {{ support_link }}\n\n",
+    ),
+    "fr": (
+        "Du nouveau chez {{ store.name }}",
+        "Bonjour {{ buyer.first_name }},\n\nMerci pour vos achats précédents. Nous avons de nouveaux produits qui pourraient vous plaire.\n\n"
+        "Découvrez-les : {{ support_link }}\n\n",
+    ),
+    "es": (
+        "Novedades en {{ store.name }}",
+        "Hola {{ buyer.first_name }}:\n\nGracias por sus compras anteriores. Tenemos productos nuevos que podrían gustarle.\n\n"
+        "Échele un vistazo: {{ support_link }}\n\n",
+    ),
+    "ja": (
+        "{{ store.name }} の新商品のお知らせ",
+        "{{ buyer.last_name }} 様\n\nいつもご利用いただきありがとうございます。新しい商品が入荷しました。\n\n"
+        "ぜひご覧ください：{{ support_link }}\n\n",
+    ),
+    "zh-Hans": (
+        "{{ store.name }} 上新了",
+        "{{ buyer.name }}，您好：\n\n感谢您一直以来的支持。我们上架了一些您可能喜欢的新商品。\n\n欢迎查看：{{ support_link }}\n\n",
+    ),
+}
+
+
 def _starters() -> list[dict]:
     out = []
     for locale, (subject, body) in _EMAIL.items():
@@ -179,6 +370,35 @@ def _starters() -> list[dict]:
                 "locale": locale,
                 "subject": subject,
                 "body_text": body,
+                "body_html": "",
+            }
+        )
+    for purpose, by_locale in _NOTICES.items():
+        for locale, (subject, body) in by_locale.items():
+            out.append(
+                {
+                    "key": f"{purpose.replace('_', '-')}-email-{locale}",
+                    "name": _NOTICE_NAMES[purpose],
+                    "purpose": purpose,
+                    "channel": "email",
+                    "marketplace": "own_site",
+                    "locale": locale,
+                    "subject": subject,
+                    "body_text": body + _NOTICE_FOOTER[locale],
+                    "body_html": "",
+                }
+            )
+    for locale, (subject, body) in _BROADCAST.items():
+        out.append(
+            {
+                "key": f"broadcast-email-{locale}",
+                "name": "Repeat-purchase broadcast (email)",
+                "purpose": "broadcast",
+                "channel": "email",
+                "marketplace": "own_site",
+                "locale": locale,
+                "subject": subject,
+                "body_text": body + _FOOTER[locale],
                 "body_html": "",
             }
         )

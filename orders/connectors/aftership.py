@@ -7,7 +7,8 @@ Specifications" (body: ts, event, event_id, is_tracking_first_tag, msg = the tra
 subtag_message, tracking_number, slug, checkpoints[]) and "Webhook Signature" (aftership-hmac-sha256 =
 base64 HMAC-SHA256 of the raw body keyed with the webhook secret); "Delivery statuses" (tags InfoReceived,
 InTransit, OutForDelivery, AttemptFail, Delivered, AvailableForPickup, Exception, Expired, Pending; subtags
-such as Delivered_001 … Delivered_004, Delivered_003 "signed by customer").
+such as Delivered_001 … Delivered_004, Delivered_003 "signed by customer"; Exception_010 "returning to
+sender" and Exception_011 "returned to sender", which become `returned_to_sender` events).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ EVENT_OF_TAG = {
     "Exception": "delivery_exception",
     "InTransit": "shipped",
 }
+# Exception subtags that mean the carrier sends the parcel back to the merchant.
+RETURN_TO_SENDER_SUBTAGS = frozenset({"Exception_010", "Exception_011"})
 
 
 class AfterShipConnector(TrackerConnector):
@@ -97,6 +100,8 @@ class AfterShipConnector(TrackerConnector):
         msg = payload.get("msg") or {}
         tag = msg.get("tag") or ""
         kind = EVENT_OF_TAG.get(tag)
+        if tag == "Exception" and (msg.get("subtag") or "") in RETURN_TO_SENDER_SUBTAGS:
+            kind = "returned_to_sender"
         number = msg.get("tracking_number") or ""
         if not kind or not number:
             return Outcome("ignored", f"tag {tag or '—'} changes nothing")
@@ -114,13 +119,14 @@ class AfterShipConnector(TrackerConnector):
             "tracking_number": number,
             "type": kind,
             "occurred_at": occurred,
-            "dedupe_key": f"aftership:{tag}:{occurred.isoformat()}"[:200],
+            "dedupe_key": f"aftership:{tag if kind != 'returned_to_sender' else kind}:{occurred.isoformat()}"[:200],
             "data": {
                 "tag": tag,
                 "subtag": msg.get("subtag") or "",
                 "subtag_message": msg.get("subtag_message") or "",
                 "signed_by": msg.get("signed_by") or "",
                 "slug": msg.get("slug") or "",
+                "tracking_url": msg.get("courier_tracking_link") or "",
             },
         }
         return apply_events(connection=connection, rows=[row], source=Source.AFTERSHIP)

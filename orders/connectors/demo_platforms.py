@@ -63,10 +63,18 @@ def seed(fake: FakePlatforms, *, now: dt.datetime | None = None) -> None:
         )
 
 
+# The carrier's story AfterShip tells about the oldest undelivered parcel of each merchant, one step per
+# round: a failed attempt (a delivery problem notice), out for delivery, delivered.
+CARRIER_STORY = (("AttemptFail", "AttemptFail_001"), ("OutForDelivery", "OutForDelivery_001"),
+                 ("Delivered", "Delivered_003"))  # fmt: skip
+
+
 def push_webhooks(fake: FakePlatforms, *, round_no: int) -> list[str]:
-    """One round of the demo's live traffic: a new order at each demo Shopify shop and WooCommerce site,
-    sent as the platforms send it (signed webhook to the connection's address), and a carrier "delivered"
-    from AfterShip for one shipped order of each merchant. Returns one line per webhook sent."""
+    """One round of the demo's live traffic, sent as the platforms send it (signed webhook to the
+    connection's address): a new order at each demo Shopify shop and WooCommerce site; from round 2 the
+    Shopify shop ships the previous round's order (`fulfillments/create`, with a tracking link: a shipped
+    notice); and AfterShip moves the oldest undelivered parcel of each merchant one step along
+    `CARRIER_STORY` (a delivery problem, out for delivery, delivered). Returns one line per webhook sent."""
     import httpx
 
     from ..models import Connection, Order
@@ -79,6 +87,14 @@ def push_webhooks(fake: FakePlatforms, *, round_no: int) -> list[str]:
         for connection in Connection.objects.filter(enabled=True).select_related("store"):
             creds = connection.credentials
             if connection.kind == "shopify" and str(creds.get("shop_domain", "")).startswith(fake.url):
+                previous = 830000 + (round_no - 1) * 100 + connection.pk
+                if round_no > 1 and previous in fake.shopify_orders:
+                    fulfillment = shopify_fulfillment(
+                        previous, 930000 + round_no * 100 + connection.pk, tracking_number=f"1ZLIVE{previous}",
+                        shipment_status="in_transit", created_at=now, updated_at=now,
+                    )  # fmt: skip
+                    fbody, fheaders = signed("shopify", creds["app_secret"], fulfillment, topic="fulfillments/create")
+                    sent.append(_post(client, webhook_url(connection), fbody, fheaders, connection))
                 order_id = 830000 + round_no * 100 + connection.pk
                 order = shopify_order(order_id, updated_at=now, email=f"live{order_id}@example.com")
                 fake.shopify_orders[order_id] = order
@@ -98,14 +114,20 @@ def push_webhooks(fake: FakePlatforms, *, round_no: int) -> list[str]:
                 )
                 if shipped is None:
                     continue
-                payload = aftership_webhook(shipped.tracking_number, "Delivered", subtag="Delivered_003", at=now)
+                tag, subtag = CARRIER_STORY[(round_no - 1) % len(CARRIER_STORY)]
+                payload = aftership_webhook(shipped.tracking_number, tag, subtag=subtag, at=now)
                 body, headers = signed("aftership", creds["webhook_secret"], payload)
             else:
                 continue
-            url = webhook_url(connection)
-            try:
-                status = client.post(url, content=body, headers={**headers, "Content-Type": "application/json"})
-                sent.append(f"{connection.kind} → {connection.label}: {status.status_code}")
-            except httpx.HTTPError as exc:
-                sent.append(f"{connection.kind} → {connection.label}: {exc.__class__.__name__}")
+            sent.append(_post(client, webhook_url(connection), body, headers, connection))
     return sent
+
+
+def _post(client, url: str, body: bytes, headers: dict, connection) -> str:
+    import httpx
+
+    try:
+        status = client.post(url, content=body, headers={**headers, "Content-Type": "application/json"})
+        return f"{connection.kind} → {connection.label}: {status.status_code}"
+    except httpx.HTTPError as exc:
+        return f"{connection.kind} → {connection.label}: {exc.__class__.__name__}"

@@ -31,6 +31,8 @@ EVENT_OF_STATUS = {
     "Exception": "delivery_exception",
     "InTransit": "shipped",
 }
+# Exception sub-statuses that mean the carrier sends the parcel back to the merchant.
+RETURN_TO_SENDER_SUB_STATUSES = frozenset({"Exception_Returning", "Exception_Returned"})
 
 
 def sign(body: bytes, key: str) -> str:
@@ -113,6 +115,9 @@ class SeventeenTrackConnector(TrackerConnector):
         info = data.get("track_info") or {}
         status = (info.get("latest_status") or {}).get("status") or ""
         kind = EVENT_OF_STATUS.get(status)
+        sub_status = (info.get("latest_status") or {}).get("sub_status") or ""
+        if status == "Exception" and sub_status in RETURN_TO_SENDER_SUB_STATUSES:
+            kind = "returned_to_sender"
         number = data.get("number") or ""
         if not kind or not number:
             return Outcome("ignored", f"status {status or '—'} changes nothing")
@@ -122,7 +127,7 @@ class SeventeenTrackConnector(TrackerConnector):
             "tracking_number": number,
             "type": kind,
             "occurred_at": occurred,
-            "dedupe_key": f"17track:{status}:{occurred.isoformat()}"[:200],
+            "dedupe_key": f"17track:{status if kind != 'returned_to_sender' else kind}:{occurred.isoformat()}"[:200],
             "data": {
                 "status": status,
                 "sub_status": (info.get("latest_status") or {}).get("sub_status") or "",

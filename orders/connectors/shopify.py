@@ -308,6 +308,7 @@ def fulfillment_events(connection, fulfillment: dict) -> list[dict]:
         "fulfillment_id": fid,
         "carrier": fulfillment.get("tracking_company") or "",
         "tracking_number": fulfillment.get("tracking_number") or "",
+        "tracking_url": fulfillment.get("tracking_url") or next(iter(fulfillment.get("tracking_urls") or []), ""),
     }
     rows = []
     if fulfillment.get("status") in ("cancelled", "error", "failure"):

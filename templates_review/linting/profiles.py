@@ -70,7 +70,21 @@ TRANSACTIONAL_EXEMPT = frozenset(
     {"email.unsubscribe_missing", "email.postal_address_missing", "sms.stop_missing", "whatsapp.us_marketing"}
 )
 
-PURPOSES = ("review_request", "delivery_followup", "service_recovery", "transactional")
+PURPOSES = (
+    "review_request",
+    "delivery_followup",
+    "service_recovery",
+    "transactional",
+    "order_shipped",
+    "out_for_delivery",
+    "delivery_exception",
+    "returned_to_sender",
+    "broadcast",
+)
+# Order status notices (see templates_review.models.TRANSACTIONAL_PURPOSES): exempt like "transactional".
+TRANSACTIONAL_PURPOSES = frozenset(
+    {"transactional", "order_shipped", "out_for_delivery", "delivery_exception", "returned_to_sender"}
+)
 
 
 def register_channel(channel: str, rules: set[str] | frozenset[str]) -> None:
@@ -98,6 +112,6 @@ def rules_for(
     for code, regions in REGION_GATED.items():
         if code in codes and not (regions & countries):
             codes.discard(code)
-    if purpose == "transactional":
+    if purpose in TRANSACTIONAL_PURPOSES:
         codes -= TRANSACTIONAL_EXEMPT
     return frozenset(codes)

@@ -17,6 +17,12 @@ ROUTES = [
     Route("reviews:status", "object", kwargs=_campaign, methods=("post",), body=lambda w: {"action": "stop"}),
     Route("reviews:dry_run", "object", kwargs=_campaign),
     Route("reviews:log", "list"),
+    Route("reviews:broadcasts", "list"),
+    Route(
+        "reviews:broadcast_create",
+        "public",
+        why="a blank segment form for the caller's own merchant; stores and accounts offered are the caller's only",
+    ),
     Route("reviews:message", "object", kwargs=_message),
     Route(
         "reviews:review_link",
@@ -34,4 +40,5 @@ ROUTES = [
     ),
     Route("reviews-api:message-list", "list"),
     Route("reviews-api:message-detail", "object", kwargs=_message),
+    Route("reviews-api:broadcast-list", "list"),
 ]

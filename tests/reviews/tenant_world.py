@@ -1,4 +1,6 @@
-from reviews.models import MessageAttempt
+import datetime as dt
+
+from reviews.models import MessageAttempt, Segment
 from tests.factories.channels import ChannelAccountFactory
 from tests.factories.reviews import CampaignFactory, MessageFactory, PlanStepFactory
 
@@ -17,4 +19,10 @@ def populate(side) -> None:
         merchant=merchant, message=message, number=1, channel="email", outcome="permanent_failure",
         detail=f"refused {side.canary}",
     )  # fmt: skip
-    side.objects.update(campaign=campaign, message=message)
+    segment = Segment.objects.create(merchant=merchant, name=f"Segment {side.canary}", countries=["US"], min_orders=2)
+    broadcast = CampaignFactory(
+        merchant=merchant, name=f"Broadcast {side.canary}", purpose="broadcast", message_class="marketing",
+        status="draft", segment=segment, send_on=dt.date(2026, 12, 1), send_time=dt.time(10, 0),
+    )  # fmt: skip
+    PlanStepFactory(campaign=broadcast, channel="email", account=account)
+    side.objects.update(campaign=campaign, message=message, broadcast=broadcast)

@@ -62,9 +62,30 @@ def test_aftership_delivered_signed_by_customer_sets_delivered_at(alice, fake, s
 
 def test_aftership_exception_marks_a_delivery_exception(alice, fake, shipped_order):
     tracker = connect_aftership(alice.merchant, fake)
-    deliver(tracker, aftership_webhook("1Z999AA10123456784", "Exception", subtag="Exception_011"), "aftership")
+    deliver(tracker, aftership_webhook("1Z999AA10123456784", "Exception", subtag="Exception_007"), "aftership")
     shipped_order.refresh_from_db()
     assert shipped_order.status == "delivery_exception" and shipped_order.delivered_at is None
+
+
+@pytest.mark.parametrize("subtag", ["Exception_010", "Exception_011"])
+def test_aftership_returning_or_returned_to_sender_is_its_own_event(alice, fake, shipped_order, subtag):
+    tracker = connect_aftership(alice.merchant, fake)
+    deliver(tracker, aftership_webhook("1Z999AA10123456784", "Exception", subtag=subtag), "aftership")
+    shipped_order.refresh_from_db()
+    assert shipped_order.status == "returned_to_sender"
+    assert not shipped_order.returned  # the carrier sends it back; the buyer did not return it
+    assert list(shipped_order.events.values_list("type", flat=True)) == ["returned_to_sender"]
+
+
+@pytest.mark.parametrize(("sub_status", "kind"), [("Exception_Returned", "returned_to_sender"),
+                                                  ("Exception_Other", "delivery_exception")])  # fmt: skip
+def test_seventeentrack_returned_sub_status_is_returned_to_sender(alice, fake, sub_status, kind):
+    order = OrderFactory(store=StoreFactory(merchant=alice.merchant), tracking_number="RR123456789CN", status="shipped")
+    tracker = connect_17track(alice.merchant, fake)
+    payload = seventeentrack_webhook("RR123456789CN", "Exception", at=NOW - dt.timedelta(hours=1))
+    payload["data"]["track_info"]["latest_status"]["sub_status"] = sub_status
+    deliver(tracker, payload, "17track")
+    assert list(order.events.values_list("type", flat=True)) == [kind]
 
 
 def test_seventeentrack_delivered_sets_delivered_at(alice, fake):
