@@ -205,6 +205,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "linkstar.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "OrderSourceEnum": "orders.models.Source",
         "OrderStatusEnum": "orders.models.Order.Status",
@@ -357,6 +361,15 @@ WEB_PUSH_ALLOW_LOOPBACK = env.bool("WEB_PUSH_ALLOW_LOOPBACK", default=not PRODUC
 INSERT_CARDS_MAX_PER_SHEET = env.int("INSERT_CARDS_MAX_PER_SHEET", default=400)
 INSERT_CARDS_LOGO_MAX_BYTES = env.int("INSERT_CARDS_LOGO_MAX_BYTES", default=2 * 1024 * 1024)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PushSubscriptionKindEnum"] = "orders.models.PushSubscription.Kind"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "CampaignStatusEnum": "reviews.models.CampaignStatus",
+        "MessageStatusEnum": "reviews.models.MessageStatus",
+        "CampaignChannelEnum": "reviews.models.Channel",
+        "CampaignPurposeEnum": "reviews.models.Purpose",
+        "CampaignMessageClassEnum": "reviews.models.MessageClass",
+    }
+)
 
 # --- reviews ---
 # Dispatch: a claim's lease (a worker silent past it leaves its messages `unknown`, never resent), messages

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_serializer, extend_schema_view
 from rest_framework import mixins, pagination, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -21,6 +23,18 @@ class Page(pagination.PageNumberPagination):
     page_size = 100
     max_page_size = 500
     page_size_query_param = "page_size"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$",
+        "example": "09:00:00",
+        "description": "A wall-clock time in the buyer's own time zone (no offset).",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A time of day without offset: OpenAPI's `format: time` would demand one (RFC 3339 full-time)."""
 
 
 class PlanStepSerializer(serializers.Serializer):
@@ -46,7 +60,10 @@ class CampaignViewSet(
 ):
     """Campaigns with their channel plan and variants. New campaigns are drafts; `POST …/status` moves them."""
 
+    @extend_schema_serializer(component_name="Campaign")
     class Output(serializers.ModelSerializer):
+        window_start = LocalTimeField()
+        window_end = LocalTimeField()
         plan = serializers.SerializerMethodField()
         variants = serializers.SerializerMethodField()
         stores = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
@@ -55,6 +72,7 @@ class CampaignViewSet(
             model = Campaign
             fields = ["id", "status", "stores", *CAMPAIGN_FIELDS, "plan", "variants", "created_at", "updated_at"]
 
+        @extend_schema_field(PlanStepSerializer(many=True))
         def get_plan(self, obj):
             return [
                 {"country": s.country, "position": s.position, "channel": s.channel, "account": s.account_id,
@@ -62,10 +80,14 @@ class CampaignViewSet(
                 for s in obj.plan_steps.all()
             ]  # fmt: skip
 
+        @extend_schema_field(VariantSerializer(many=True))
         def get_variants(self, obj):
             return [{"name": v.name, "weight": v.weight, "template_name": v.template_name} for v in obj.variants.all()]
 
+    @extend_schema_serializer(component_name="CampaignInput")
     class Input(serializers.ModelSerializer):
+        window_start = LocalTimeField(required=False)
+        window_end = LocalTimeField(required=False)
         plan = PlanStepSerializer(many=True, required=False)
         variants = VariantSerializer(many=True, required=False)
         stores = serializers.ListField(child=serializers.IntegerField(), required=False)
@@ -74,6 +96,7 @@ class CampaignViewSet(
             model = Campaign
             fields = [*CAMPAIGN_FIELDS, "plan", "variants", "stores"]
 
+    @extend_schema_serializer(component_name="CampaignStatusInput")
     class StatusInput(serializers.Serializer):
         status = serializers.ChoiceField(choices=CampaignStatus.choices)
 
@@ -102,6 +125,7 @@ class CampaignViewSet(
             out["stores"] = stores
         return out
 
+    @extend_schema(request=Input, responses={201: Output})
     def create(self, request):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
@@ -111,6 +135,7 @@ class CampaignViewSet(
             raise _django_errors(exc) from None
         return Response(self.Output(campaign).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=Input, responses={200: Output})
     def partial_update(self, request, pk=None):
         campaign = self.get_object()
         data = self.Input(campaign, data=request.data, partial=True)
@@ -126,6 +151,7 @@ class CampaignViewSet(
             raise ValidationError({"detail": "Only a draft campaign can be deleted; stop it instead."})
         instance.delete()
 
+    @extend_schema(request=StatusInput, responses={200: Output})
     @action(detail=True, methods=["post"])
     def status(self, request, pk=None):
         campaign = self.get_object()
@@ -138,9 +164,22 @@ class CampaignViewSet(
         return Response(self.Output(campaign).data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("campaign", OpenApiTypes.INT, description="a campaign id"),
+            OpenApiParameter("order", OpenApiTypes.INT, description="an order id"),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=list(MessageStatus.values)),
+            OpenApiParameter("code", OpenApiTypes.STR, description="a reason code"),
+            OpenApiParameter("channel", OpenApiTypes.STR, enum=list(Channel.values)),
+            OpenApiParameter("country", OpenApiTypes.STR, description="ISO 3166 alpha-2"),
+        ]
+    )
+)
 class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantScopedViewSet):
     """The outbox: filters `campaign`, `order`, `status`, `code`, `channel`, `country`."""
 
+    @extend_schema_serializer(component_name="Message")
     class Output(serializers.ModelSerializer):
         reason_label = serializers.CharField(source="get_reason_code_display", read_only=True)
 
