@@ -197,7 +197,7 @@ class UsageView(MerchantScopedGenericAPIView):
             OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM (default: this month)"),
             OpenApiParameter("channel", OpenApiTypes.STR, enum=list(Channel.values)),
             OpenApiParameter("country", OpenApiTypes.STR, description="ISO 3166 alpha-2"),
-        ]
+        ],
     )
     def get(self, request):
         merchant = self.merchant
