@@ -176,6 +176,7 @@ def test_canary_credentials_never_leave_their_encrypted_columns(secrets_world, a
 
     places["logs"] = caplog.text + "\n".join(repr(r.args) + repr(getattr(r, "__dict__", {})) for r in caplog.records)
     places["redis"] = _redis_dump()
+    redis_keys = places["redis"].count("\n") + 1 if places["redis"] else 0
     dump = _pg_dump()
     places["pg_dump"] = dump
 
@@ -183,7 +184,8 @@ def test_canary_credentials_never_leave_their_encrypted_columns(secrets_world, a
     assert not found, f"canary credentials leaked: {found}"
     # The dump is of this database and holds the rows, encrypted.
     assert "lse1." in dump and "canary.myshopify.com" not in dump
-    report(test="secrets", places_checked=len(places), pg_dump_bytes=len(dump), log_records=len(caplog.records))
+    report(test="secrets", places_checked=len(places), pg_dump_bytes=len(dump), log_records=len(caplog.records),
+           redis_keys=redis_keys)  # fmt: skip
 
 
 # -- key rotation, killed mid-run ----------------------------------------------------------------------
