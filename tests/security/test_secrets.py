@@ -83,12 +83,13 @@ def secrets_world(alice, _provider_fake):
 
 
 def _redis_dump() -> str:
-    """Every key and value of the broker and cache databases, as text."""
+    """Every key and value of every database of the Redis server the broker and cache use, as text."""
     chunks = []
-    for url in {settings.CELERY_BROKER_URL, settings.CACHES["default"].get("LOCATION") or ""}:
-        if not str(url).startswith("redis://"):
-            continue
-        client = redis.Redis.from_url(url)
+    base = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    databases = int(base.config_get("databases").get("databases", 16))
+    for db in range(databases):
+        kwargs = base.connection_pool.connection_kwargs
+        client = redis.Redis(host=kwargs.get("host", "127.0.0.1"), port=kwargs.get("port", 6379), db=db)
         for key in client.scan_iter(count=500):
             kind = client.type(key).decode()
             readers = {
@@ -99,7 +100,7 @@ def _redis_dump() -> str:
                 "zset": lambda c, k: c.zrange(k, 0, -1),
             }
             value = readers.get(kind, lambda c, k: b"")(client, key)
-            chunks.append(f"{key!r} {value!r}")
+            chunks.append(f"{db} {key!r} {value!r}")
     return "\n".join(chunks)
 
 
@@ -175,7 +176,11 @@ def test_canary_credentials_never_leave_their_encrypted_columns(secrets_world, a
         places[f"page {name}"] = logged_in_client(alice.owner).get(reverse(name, kwargs=kwargs)).content
 
     places["logs"] = caplog.text + "\n".join(repr(r.args) + repr(getattr(r, "__dict__", {})) for r in caplog.records)
+    from django.core.cache import cache
+
+    cache.set("linkstar-secrets-probe", "seen")  # the scan must find this, or it looked in the wrong place
     places["redis"] = _redis_dump()
+    assert "linkstar-secrets-probe" in places["redis"]
     redis_keys = places["redis"].count("\n") + 1 if places["redis"] else 0
     dump = _pg_dump()
     places["pg_dump"] = dump
