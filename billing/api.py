@@ -157,11 +157,47 @@ class UsageView(MerchantScopedGenericAPIView):
         return month, channel, country
 
     @extend_schema(
+        responses={
+            200: inline_serializer(
+                "UsagePage",
+                {
+                    "month": serializers.CharField(),
+                    "currency": serializers.CharField(),
+                    "totals": inline_serializer(
+                        "UsageTotals",
+                        {
+                            "messages": serializers.IntegerField(),
+                            "units": serializers.IntegerField(),
+                            "amount": serializers.CharField(),
+                        },
+                    ),
+                    "by_channel_country_class": inline_serializer(
+                        "UsageRow",
+                        {
+                            "channel": serializers.CharField(),
+                            "country": serializers.CharField(),
+                            "message_class": serializers.CharField(),
+                            "messages": serializers.IntegerField(),
+                            "units": serializers.IntegerField(),
+                            "included_units": serializers.IntegerField(),
+                            "amount": serializers.CharField(),
+                        },
+                        many=True,
+                    ),
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": Output(many=True),
+                },
+            )
+        },
         parameters=[
+            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter("page_size", OpenApiTypes.INT),
             OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM (default: this month)"),
             OpenApiParameter("channel", OpenApiTypes.STR, enum=list(Channel.values)),
             OpenApiParameter("country", OpenApiTypes.STR, description="ISO 3166 alpha-2"),
-        ]
+        ],
     )
     def get(self, request):
         merchant = self.merchant

@@ -82,3 +82,25 @@ class OutageMiddleware:
         if is_outage(exception):
             return outage_response(request)
         return None
+
+
+class NulByteMiddleware:
+    """A NUL byte in the query string is refused with 400 before any view filters on it.
+
+    PostgreSQL text cannot hold NUL, so a filter like `?status=%00` would otherwise fail in the database.
+    Forms and serializers already refuse NUL in bodies (Django's ProhibitNullCharactersValidator).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.META.get("QUERY_STRING", "") or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            from django.http import HttpResponseBadRequest, JsonResponse
+
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "The query string contains a NUL character."}, status=400)
+            return HttpResponseBadRequest("The query string contains a NUL character.", content_type="text/plain")
+        return self.get_response(request)

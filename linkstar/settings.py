@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "linkstar.middleware.OutageMiddleware",
+    "linkstar.middleware.NulByteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -186,7 +187,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.MerchantRolePermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["linkstar.api.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "EXCEPTION_HANDLER": "linkstar.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -205,6 +206,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "linkstar.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "OrderSourceEnum": "orders.models.Source",
         "OrderStatusEnum": "orders.models.Order.Status",
@@ -357,7 +362,15 @@ WEB_PUSH_ALLOW_LOOPBACK = env.bool("WEB_PUSH_ALLOW_LOOPBACK", default=not PRODUC
 INSERT_CARDS_MAX_PER_SHEET = env.int("INSERT_CARDS_MAX_PER_SHEET", default=400)
 INSERT_CARDS_LOGO_MAX_BYTES = env.int("INSERT_CARDS_LOGO_MAX_BYTES", default=2 * 1024 * 1024)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PushSubscriptionKindEnum"] = "orders.models.PushSubscription.Kind"
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["CampaignChannelEnum"] = "reviews.models.Channel"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "CampaignStatusEnum": "reviews.models.CampaignStatus",
+        "MessageStatusEnum": "reviews.models.MessageStatus",
+        "CampaignChannelEnum": "reviews.models.Channel",
+        "CampaignPurposeEnum": "reviews.models.Purpose",
+        "CampaignMessageClassEnum": "reviews.models.MessageClass",
+    }
+)
 
 # --- reviews ---
 # Dispatch: a claim's lease (a worker silent past it leaves its messages `unknown`, never resent), messages

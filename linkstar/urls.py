@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from . import health
 
+handler404 = "linkstar.errors.handler404"
 handler500 = "linkstar.errors.handler500"
 
 admin.site.site_header = "Linkstar back office"

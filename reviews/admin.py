@@ -98,18 +98,19 @@ class SendingSwitchAdmin(admin.ModelAdmin):
     actions = ["stop_all", "allow_all"]
 
     def has_add_permission(self, request):
-        return not SendingSwitch.objects.exists()
+        # One row at most, and only for staff allowed to add it (a compliance reviewer must not stop sending).
+        return super().has_add_permission(request) and not SendingSwitch.objects.exists()
 
     def save_model(self, request, obj, form, change):
         switch = services.set_global_stop(stopped=obj.stopped, reason=obj.reason, user=request.user)
         obj.pk = switch.pk
 
-    @admin.action(description=_("Stop all sending (every merchant)"))
+    @admin.action(description=_("Stop all sending (every merchant)"), permissions=["change"])
     def stop_all(self, request, queryset):
         services.set_global_stop(stopped=True, reason=str(_("Stopped from admin")), user=request.user)
         self.message_user(request, _("All sending is stopped."), messages.WARNING)
 
-    @admin.action(description=_("Allow sending again"))
+    @admin.action(description=_("Allow sending again"), permissions=["change"])
     def allow_all(self, request, queryset):
         services.set_global_stop(stopped=False, user=request.user)
         self.message_user(request, _("Sending is allowed again."), messages.SUCCESS)

@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import mixins, pagination, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -13,7 +21,7 @@ from channels.models import ChannelAccount
 from orders.models import Store
 
 from . import services
-from .models import Campaign, CampaignStatus, Channel, Message, MessageStatus, PlanStep, Variant
+from .models import Campaign, CampaignStatus, Channel, Message, MessageStatus
 from .services import CAMPAIGN_FIELDS
 
 
@@ -21,6 +29,18 @@ class Page(pagination.PageNumberPagination):
     page_size = 100
     max_page_size = 500
     page_size_query_param = "page_size"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$",
+        "example": "09:00:00",
+        "description": "A wall-clock time in the buyer's own time zone (no offset).",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A time of day without offset: OpenAPI's `format: time` would demand one (RFC 3339 full-time)."""
 
 
 class PlanStepSerializer(serializers.Serializer):
@@ -41,34 +61,39 @@ def _django_errors(exc: DjangoValidationError) -> ValidationError:
     return ValidationError(getattr(exc, "message_dict", None) or {"detail": exc.messages})
 
 
-class PlanStepOutput(serializers.ModelSerializer):
-    class Meta:
-        model = PlanStep
-        fields = ["country", "position", "channel", "account", "template_name"]
-
-
-class VariantOutput(serializers.ModelSerializer):
-    class Meta:
-        model = Variant
-        fields = ["name", "weight", "template_name"]
-
-
 class CampaignViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, MerchantScopedViewSet
 ):
     """Campaigns with their channel plan and variants. New campaigns are drafts; `POST …/status` moves them."""
 
+    @extend_schema_serializer(component_name="Campaign")
     class Output(serializers.ModelSerializer):
-        plan = PlanStepOutput(source="plan_steps", many=True, read_only=True)
-        variants = VariantOutput(many=True, read_only=True)
+        window_start = LocalTimeField()
+        window_end = LocalTimeField()
+        plan = serializers.SerializerMethodField()
+        variants = serializers.SerializerMethodField()
         stores = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
         class Meta:
             model = Campaign
             fields = ["id", "status", "stores", *CAMPAIGN_FIELDS, "plan", "variants", "created_at", "updated_at"]
-            ref_name = "CampaignOutput"
 
+        @extend_schema_field(PlanStepSerializer(many=True))
+        def get_plan(self, obj):
+            return [
+                {"country": s.country, "position": s.position, "channel": s.channel, "account": s.account_id,
+                 "template_name": s.template_name}
+                for s in obj.plan_steps.all()
+            ]  # fmt: skip
+
+        @extend_schema_field(VariantSerializer(many=True))
+        def get_variants(self, obj):
+            return [{"name": v.name, "weight": v.weight, "template_name": v.template_name} for v in obj.variants.all()]
+
+    @extend_schema_serializer(component_name="CampaignInput")
     class Input(serializers.ModelSerializer):
+        window_start = LocalTimeField(required=False)
+        window_end = LocalTimeField(required=False)
         plan = PlanStepSerializer(many=True, required=False)
         variants = VariantSerializer(many=True, required=False)
         stores = serializers.ListField(child=serializers.IntegerField(), required=False)
@@ -77,6 +102,7 @@ class CampaignViewSet(
             model = Campaign
             fields = [*CAMPAIGN_FIELDS, "plan", "variants", "stores"]
 
+    @extend_schema_serializer(component_name="CampaignStatusInput")
     class StatusInput(serializers.Serializer):
         status = serializers.ChoiceField(choices=CampaignStatus.choices)
 
@@ -105,6 +131,7 @@ class CampaignViewSet(
             out["stores"] = stores
         return out
 
+    @extend_schema(request=Input, responses={201: Output})
     def create(self, request):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
@@ -114,6 +141,7 @@ class CampaignViewSet(
             raise _django_errors(exc) from None
         return Response(self.Output(campaign).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=Input, responses={200: Output})
     def partial_update(self, request, pk=None):
         campaign = self.get_object()
         data = self.Input(campaign, data=request.data, partial=True)
@@ -129,6 +157,7 @@ class CampaignViewSet(
             raise ValidationError({"detail": "Only a draft campaign can be deleted; stop it instead."})
         instance.delete()
 
+    @extend_schema(request=StatusInput, responses={200: Output})
     @action(detail=True, methods=["post"])
     def status(self, request, pk=None):
         campaign = self.get_object()
@@ -141,9 +170,22 @@ class CampaignViewSet(
         return Response(self.Output(campaign).data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("campaign", OpenApiTypes.INT, description="a campaign id"),
+            OpenApiParameter("order", OpenApiTypes.INT, description="an order id"),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=list(MessageStatus.values)),
+            OpenApiParameter("code", OpenApiTypes.STR, description="a reason code"),
+            OpenApiParameter("channel", OpenApiTypes.STR, enum=list(Channel.values)),
+            OpenApiParameter("country", OpenApiTypes.STR, description="ISO 3166 alpha-2"),
+        ]
+    )
+)
 class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantScopedViewSet):
     """The outbox: filters `campaign`, `order`, `status`, `code`, `channel`, `country`."""
 
+    @extend_schema_serializer(component_name="Message")
     class Output(serializers.ModelSerializer):
         reason_label = serializers.CharField(source="get_reason_code_display", read_only=True)
 
@@ -154,7 +196,6 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantS
                 "reason_detail", "channel", "country", "variant", "send_at", "sent_at", "delivered_at", "clicked_at",
                 "provider_message_id", "cost", "currency", "attempt_count", "estimated", "created_at",
             ]  # fmt: skip
-            ref_name = "MessageOutput"
 
     queryset = Message.objects.order_by("-created_at", "-id")
     serializer_class = Output

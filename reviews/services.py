@@ -90,6 +90,16 @@ def _validate_steps(merchant, steps: Sequence[dict]) -> None:
         seen.add(key)
 
 
+def _validate_names(campaign: Campaign, variants: Sequence[dict] | None) -> None:
+    """The unique constraints, checked first so a clash is a form error and not a database error."""
+    taken = Campaign.objects.filter(merchant_id=campaign.merchant_id, name=campaign.name).exclude(pk=campaign.pk)
+    if taken.exists():
+        raise ValidationError({"name": _("Another campaign already has this name.")})
+    names = [v["name"] for v in variants or ()]
+    if len(names) != len(set(names)):
+        raise ValidationError({"variants": _("Two variants share a name.")})
+
+
 def _write_children(campaign: Campaign, steps: Sequence[dict], variants: Sequence[dict]) -> None:
     campaign.plan_steps.all().delete()
     PlanStep.objects.bulk_create(
@@ -133,6 +143,7 @@ def create_campaign(
     campaign = Campaign(merchant=merchant, created_by=user, **{k: v for k, v in data.items() if k in fields})
     _fit_purpose(campaign, steps)
     campaign.full_clean(exclude=["merchant"])
+    _validate_names(campaign, variants)
     campaign.save()
     campaign.stores.set([s for s in stores if s.merchant_id == merchant.pk])
     campaign.fallback_stores.set([s for s in fallback_stores if s.merchant_id == merchant.pk])
@@ -154,6 +165,7 @@ def update_campaign(
         campaign.planned_until = campaign.planned_at = None
     _fit_purpose(campaign, steps if steps is not None else campaign.plan_steps.values("channel"))
     campaign.full_clean(exclude=["merchant"])
+    _validate_names(campaign, variants)
     campaign.save()
     if stores is not None:
         campaign.stores.set([s for s in stores if s.merchant_id == campaign.merchant_id])

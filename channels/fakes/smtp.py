@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from linkstar.webhooks import signatures_match
+
 # aiosmtpd logs every envelope (addresses) at INFO; a fake has no business filling logs with them.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
 
@@ -77,7 +79,7 @@ class _Authenticator:
             return AuthResult(success=False, handled=False)
         expected = self.server.credentials
         given = (auth_data.login.decode(), auth_data.password.decode())
-        ok = expected is None or given == expected
+        ok = expected is None or all([signatures_match(given[0], expected[0]), signatures_match(given[1], expected[1])])
         return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
 

@@ -17,6 +17,7 @@ import json
 import logging
 import re
 import secrets
+import time
 
 from anymail.exceptions import AnymailError, AnymailWebhookValidationFailure
 from anymail.signals import EventType
@@ -51,6 +52,7 @@ TYPE_MAP = {
     EventType.SUBSCRIBED: DeliveryEvent.Type.RESUBSCRIBED,
     EventType.INBOUND: DeliveryEvent.Type.INBOUND,
 }
+MAILGUN_MAX_AGE_SECONDS = 12 * 3600
 REF_IN_MESSAGE_ID = re.compile(r"<([0-9a-fA-F-]{36})@")
 UNSUBSCRIBE_TOKEN = re.compile(r"unsubscribe\s+(\S+)", re.IGNORECASE)
 UNSUBSCRIBE_WORDS = {"unsubscribe", "stop", "remove", "退订", "取消订阅"}
@@ -205,6 +207,22 @@ class MailgunMixin(AnymailAccountWebhookView):
         if not (account.credentials or {}).get("webhook_signing_key"):
             raise WebhookRejected("This account has no Mailgun webhook signing key.", status=403)
         super().verify(request, **kwargs)
+        # Mailgun signs only timestamp + token: a signed block copied from an old request would pass the
+        # HMAC, so the timestamp must be recent (Mailgun's own advice). The window covers its 8-hour retries.
+        stamp = self.signed_timestamp(request)
+        if stamp is None or abs(time.time() - stamp) > MAILGUN_MAX_AGE_SECONDS:
+            raise WebhookRejected("Stale or missing Mailgun timestamp.", status=403)
+
+    @staticmethod
+    def signed_timestamp(request: HttpRequest) -> float | None:
+        try:
+            if request.content_type == "application/json":
+                raw = json.loads(request.body.decode("utf-8"))["signature"]["timestamp"]
+            else:
+                raw = request.POST["timestamp"]
+            return float(raw)
+        except (KeyError, TypeError, ValueError, UnicodeDecodeError):
+            return None
 
     def event_id(self, event) -> str:
         data = (event.esp_event or {}).get("event-data", {}) if isinstance(event.esp_event, dict) else {}

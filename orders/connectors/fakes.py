@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from linkstar.webhooks import hmac_sha256_base64
+from linkstar.webhooks import hmac_sha256_base64, signatures_match
 
 from .seventeentrack import sign as seventeentrack_sign
 
@@ -524,7 +524,7 @@ def _handler_for(fake: FakePlatforms):
         # WooCommerce -----------------------------------------------------------------------------------
         def _woo(self, method, path, query, body):
             expected = base64.b64encode(f"{fake.credentials.woo_key}:{fake.credentials.woo_secret}".encode()).decode()
-            if self.headers.get("Authorization") != f"Basic {expected}":
+            if not signatures_match(f"Basic {expected}", self.headers.get("Authorization")):
                 return self._send(
                     401,
                     {"code": "woocommerce_rest_cannot_view", "message": "Sorry, you cannot list resources.",

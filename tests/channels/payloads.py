@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 import uuid
 
 from twilio.request_validator import RequestValidator
@@ -82,7 +83,7 @@ def basic_auth(credentials):
 
 
 def mailgun_event(ref, event="delivered", severity=None, key="mg-signing-key", event_id=None, token=None):
-    timestamp = "1763656000"
+    timestamp = str(int(time.time()))  # Mailgun timestamps must be recent
     token = token or uuid.uuid4().hex
     data = {
         "event": event,

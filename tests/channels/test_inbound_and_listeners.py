@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import time
 
 import pytest
 from django.urls import reverse
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def mailgun_inbound_form(key, subject, sender="buyer@example.com", token="tok-1"):
-    timestamp = "1763656000"
+    timestamp = str(int(time.time()))  # Mailgun timestamps must be recent
     mime = f"From: Buyer <{sender}>\r\nTo: unsubscribe@mg.merchant.example\r\nSubject: {subject}\r\n"
     mime += "Message-ID: <reply-1@example.com>\r\n\r\nPlease stop.\r\n"
     signature = hmac.new(key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
