@@ -1,7 +1,7 @@
 """Benchmark: the real dispatch path against django-post_office and a bare smtplib ceiling, one SMTP sink.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/linkstar_bench python bench/dispatch.py \
-        [--messages 20000] [--workers 4] [--batch 500]
+        [--messages 20000] [--workers 4] [--batch 500] [--chunk 100]
 
 1. Starts an aiosmtpd sink in its own process; it counts every message by its `X-Linkstar-Ref` header.
 2. Creates a throw-away PostgreSQL database, N orders delivered six days ago, an approved email template,
@@ -245,11 +245,12 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--chunk", type=int, default=100)
     args = parser.parse_args()
     n, workers = args.messages, args.workers
     os.environ["BENCH_MESSAGES"] = str(n)
     os.environ["REVIEWS_BATCH_SIZE"] = str(args.batch)
-    os.environ["REVIEWS_SEND_CHUNK"] = os.environ.get("REVIEWS_SEND_CHUNK", "50")
+    os.environ["REVIEWS_SEND_CHUNK"] = str(args.chunk)
 
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()

@@ -77,11 +77,11 @@ def lease_seconds() -> int:
 
 
 def batch_size() -> int:
-    return int(_setting("REVIEWS_BATCH_SIZE", 100))
+    return int(_setting("REVIEWS_BATCH_SIZE", 500))
 
 
 def chunk_size() -> int:
-    return max(1, int(_setting("REVIEWS_SEND_CHUNK", 20)))
+    return max(1, int(_setting("REVIEWS_SEND_CHUNK", 100)))
 
 
 def max_attempts() -> int:
@@ -654,7 +654,8 @@ class Preparer:
         """Frequency caps and the window for the whole chunk under its buyers' locks, in one transaction: the
         locks of all its identities (and capped campaigns' days) in one statement, one query for the
         identities' recent counted messages, decisions in order (two messages of one buyer in the chunk count
-        against each other). Then rate and render per message, and the budget in one call per merchant."""
+        against each other). Then rate and render per message, and the budget in one call per merchant, before
+        the same commit."""
         now = self.now
         pks = [c.message.pk for c in chunk]
         passed: list[tuple[Candidate, dict]] = []
@@ -716,8 +717,9 @@ class Preparer:
                 grants.append(Change(message, {"counted_at": now, **plan_fields}))
                 passed.append((candidate, plan_fields))
             owned = self.flush(grants)
-        self.result.lost += sum(1 for c, _f in passed if c.message.pk not in owned)
-        return self._authorize([(c, f) for c, f in passed if c.message.pk in owned])
+            self.result.lost += sum(1 for c, _f in passed if c.message.pk not in owned)
+            # the budget in the same transaction: one commit for the chunk's checks, the wallet lock taken last
+            return self._authorize([(c, f) for c, f in passed if c.message.pk in owned])
 
     def _authorize(self, passed: list[tuple[Candidate, dict]]) -> list[Ready]:
         """Rate and render each message, then reserve the budget in one call per merchant."""
