@@ -43,6 +43,7 @@ from channels.ratelimit import TokenBucket
 from channels.senders import OutboundMessage, Outcome, SendResult
 from linkstar.identity import InvalidAddress, normalize_email, normalize_phone
 from orders import selectors as order_selectors
+from orders.models import Buyer
 from templates_review import selectors as template_selectors
 from templates_review.linting import count_segments
 from templates_review.services import RenderError, render_for_send
@@ -54,6 +55,7 @@ from .models import (
     COUNTED_STATUSES,
     TEMPLATE_CHANNEL,
     AccountRate,
+    Campaign,
     CampaignStatus,
     Channel,
     Message,
@@ -112,8 +114,6 @@ class StopFlags:
     def refresh(self, *, force: bool = False) -> None:
         if not force and time.monotonic() - self.read_at < float(_setting("REVIEWS_STOP_CHECK_SECONDS", 1.0)):
             return
-        from .models import Campaign
-
         self.campaigns = dict(Campaign.objects.filter(pk__in=self.campaign_ids).values_list("pk", "status"))
         self.merchants = dict(Merchant.objects.filter(pk__in=self.merchant_ids).values_list("pk", "status"))
         self.stopped = SendingSwitch.objects.filter(stopped=True).exists()
@@ -961,10 +961,25 @@ def dispatch_batch(
         return result
     messages = list(
         Message.objects.filter(pk__in=ids, lease_token=token, status=MessageStatus.SENDING)
-        .select_related("campaign", "campaign__merchant", "order", "order__store", "order__buyer", "buyer")
-        .prefetch_related("campaign__plan_steps__account", "campaign__variants", "order__items")
+        .select_related("order", "order__store", "buyer")
+        .prefetch_related("order__items")
         .order_by("send_at", "pk")
     )
+    # The batch's few campaigns (with merchant, plan and variants) loaded once and shared by their messages.
+    campaigns = {
+        c.pk: c
+        for c in Campaign.objects.filter(pk__in={m.campaign_id for m in messages})
+        .select_related("merchant")
+        .prefetch_related("plan_steps__account", "variants")
+    }
+    other_buyers = {m.order.buyer_id for m in messages if m.order.buyer_id not in (None, m.buyer_id)}
+    buyers = {b.pk: b for b in Buyer.objects.filter(pk__in=other_buyers)} if other_buyers else {}
+    for message in messages:
+        message.campaign = campaigns[message.campaign_id]
+        if message.order.buyer_id is not None:
+            message.order.buyer = (
+                message.buyer if message.order.buyer_id == message.buyer_id else buyers[message.order.buyer_id]
+            )
     flags = StopFlags({m.campaign_id for m in messages}, {m.merchant_id for m in messages})
     preparer = Preparer(token=token, now=now, flags=flags, result=result)
     preparer.first_clicks = _first_clicks(messages)
