@@ -290,7 +290,8 @@ def main() -> None:
         linkstar_s, _sent = _run_processes(_linkstar_worker, [(child_env,) for _ in range(workers)])
         parent.send("dump")
         counts = parent.recv()
-        ours = {ref: c for ref, c in counts.items() if ref in {str(e) for e in expected}}
+        expected_refs = {str(e) for e in expected}  # once: rebuilt per reference it made this step O(N²)
+        ours = {ref: c for ref, c in counts.items() if ref in expected_refs}
         duplicates = sum(c - 1 for c in ours.values() if c > 1)
         lost = len(expected) - len(ours)
 
