@@ -92,9 +92,10 @@ def _linkstar_worker(env: dict, go, results) -> None:
     django.setup()
     from django.db import connection
 
-    from reviews.dispatch import dispatch_due
+    from reviews.dispatch import dispatch_due, warm_up
 
     connection.ensure_connection()
+    warm_up()  # what a Celery worker process does at start (worker_process_init)
     go.wait()
     sent = 0
     while True:

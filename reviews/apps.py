@@ -40,16 +40,25 @@ def _order_section(request, order):
     return order_section(request, order)
 
 
+def _warm_up_dispatch(**_kwargs) -> None:
+    from .dispatch import warm_up
+
+    warm_up()
+
+
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Review campaigns")
 
     def ready(self) -> None:
+        from celery.signals import worker_process_init
+
         from billing.hooks import register_shipping_countries_provider
         from channels.events import register_delivery_listener
         from orders.privacy import register_erasure_hook, register_export_section
         from orders.sections import OrderSection, register_order_section
 
+        worker_process_init.connect(_warm_up_dispatch, weak=False, dispatch_uid="reviews.warm_up")
         register_delivery_listener(_queue_delivery_event)
         register_shipping_countries_provider(_shipping_countries)
         register_export_section("messages", _export_messages)

@@ -285,6 +285,8 @@ class Ready:
     account: object
     version_id: int | None
     quantity: int
+    cost: object = None  # what the budget reserved (Decimal), what sending bills unless the reservation changed
+    currency: str = ""
 
 
 @dataclass
@@ -360,6 +362,15 @@ def _template_version(campaign, step, variant_name: str, buyer, store, cache: di
 @lru_cache(maxsize=4)
 def _review_url_template(base_url: str) -> str:
     return base_url + reverse("reviews:review_link", kwargs={"token": "TOKEN"})
+
+
+def warm_up() -> None:
+    """Load once, before a worker process claims anything, what its first batch would otherwise load while its
+    lease runs: the URL resolver (review links) and the country list (billing's checks)."""
+    from billing.countries import country_codes
+
+    _review_url_template(settings.PUBLIC_BASE_URL)
+    country_codes()
 
 
 def review_link(message: Message) -> str:
@@ -767,7 +778,17 @@ class Preparer:
                     version_id = getattr(candidate.version, "pk", None)
                     step = candidate.step
                     ready.append(
-                        Ready(message, outbound, candidate.index, step.channel, step.account, version_id, quantity)
+                        Ready(
+                            message,
+                            outbound,
+                            candidate.index,
+                            step.channel,
+                            step.account,
+                            version_id,
+                            quantity,
+                            cost=auth.amount,
+                            currency=auth.currency,
+                        )  # fmt: skip
                     )
                 elif auth.reason in BUDGET_WAIT_CODES:
                     retry = self.now + dt.timedelta(hours=1)
@@ -792,9 +813,9 @@ class Preparer:
 
 
 def _record_chunk(go: list[Ready], results: list[SendResult], *, token: str, latency_ms: int, batch: BatchResult):
-    """One transaction for a chunk's answers: usage (`record_usages`, one wallet lock), statuses (conditional
-    on this worker's token, one UPDATE per kind of outcome), reminders (one INSERT … ON CONFLICT DO NOTHING)
-    and attempts (one INSERT)."""
+    """One transaction for a chunk's answers: statuses (conditional on this worker's token, one UPDATE per kind
+    of outcome), reminders (one INSERT … ON CONFLICT DO NOTHING), attempts (one INSERT), and last the usage
+    (`record_usages`), so the merchant's wallet stays locked only from there to the commit."""
     from .planning import plan_reminders
 
     now = timezone.now()
@@ -819,7 +840,6 @@ def _record_chunk(go: list[Ready], results: list[SendResult], *, token: str, lat
             # Maybe sent (unknown): never resent; the reservation stays held until billing's stale-reservation job.
             usages.append(billing.Usage(message_ref=message.ref, sent=result.outcome == Outcome.ACCEPTED))
     with transaction.atomic():
-        billed = billing.record_usages(usages=usages, now=now) if usages else {}
         changes: list[Change] = []
         kinds: dict[int, tuple[str, str]] = {}  # message id -> (what it counts as, code)
         accepted: dict[int, Ready] = {}
@@ -828,12 +848,11 @@ def _record_chunk(go: list[Ready], results: list[SendResult], *, token: str, lat
             common = {"attempt_count": message.attempt_count + 1, "template_version_id": ready.version_id}
             provider_id = result.provider_message_id[:255]
             if result.outcome == Outcome.ACCEPTED:
-                usage = billed.get(message.ref)
                 fields = {
                     "provider_message_id": provider_id,
                     "sent_at": now,
-                    "cost": getattr(usage, "amount", None),
-                    "currency": getattr(usage, "currency", ""),
+                    "cost": ready.cost,
+                    "currency": ready.currency,
                     **common,
                 }
                 changes.append(Change(message, _finish_fields(MessageStatus.SENT, **fields)))
@@ -895,6 +914,15 @@ def _record_chunk(go: list[Ready], results: list[SendResult], *, token: str, lat
                 batch.lost += 1
         plan_reminders(messages=[r.message for pk, r in accepted.items() if pk in owned], sent_at=now)
         MessageAttempt.objects.bulk_create(attempts)
+        billed = billing.record_usages(usages=usages, now=now) if usages else {}
+        # A reservation settled differently from what was reserved (released meanwhile): the bill is the truth.
+        corrected = []
+        for pk, ready in accepted.items():
+            usage = billed.get(ready.message.ref)
+            cost, currency = getattr(usage, "amount", None), getattr(usage, "currency", "")
+            if pk in owned and (cost, currency) != (ready.cost, ready.currency):
+                corrected.append(Change(ready.message, {"cost": cost, "currency": currency}))
+        _apply(corrected, token, status=MessageStatus.SENT)
 
 
 def _send_group(account, group: list[Ready], *, token: str, flags: StopFlags, preparer: Preparer) -> None:
