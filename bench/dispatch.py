@@ -295,6 +295,13 @@ def main() -> None:
         ours = {ref: c for ref, c in counts.items() if ref in expected_refs}
         duplicates = sum(c - 1 for c in ours.values() if c > 1)
         lost = len(expected) - len(ours)
+        # what became of the messages that did not go out (e.g. an SMTP timeout: retrying later, or unknown)
+        from django.db.models import Count
+
+        not_sent = {
+            f"{row['status']}:{row['reason_code']}": row["n"]
+            for row in Message.objects.exclude(status="sent").values("status", "reason_code").annotate(n=Count("pk"))
+        }
 
         # 2. django-post_office
         from post_office import mail
@@ -344,6 +351,7 @@ def main() -> None:
                 "ratio_vs_ceiling": round(linkstar_rate / ceiling_rate, 3),
                 "duplicates": duplicates,
                 "lost": lost,
+                "linkstar_not_sent": not_sent,
                 "post_office_delivered": sum(po_counts.values()),
                 "ceiling_delivered": sum(ceiling_counts.values()),
             }
