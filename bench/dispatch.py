@@ -1,7 +1,7 @@
 """Benchmark: the real dispatch path against django-post_office and a bare smtplib ceiling, one SMTP sink.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/linkstar_bench python bench/dispatch.py \
-        [--messages 20000] [--workers 4] [--batch 500]
+        [--messages 20000] [--workers 4] [--batch 500] [--chunk 100]
 
 1. Starts an aiosmtpd sink in its own process; it counts every message by its `X-Linkstar-Ref` header.
 2. Creates a throw-away PostgreSQL database, N orders delivered six days ago, an approved email template,
@@ -92,9 +92,10 @@ def _linkstar_worker(env: dict, go, results) -> None:
     django.setup()
     from django.db import connection
 
-    from reviews.dispatch import dispatch_due
+    from reviews.dispatch import dispatch_due, warm_up
 
     connection.ensure_connection()
+    warm_up()  # what a Celery worker process does at start (worker_process_init)
     go.wait()
     sent = 0
     while True:
@@ -245,11 +246,12 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--chunk", type=int, default=100)
     args = parser.parse_args()
     n, workers = args.messages, args.workers
     os.environ["BENCH_MESSAGES"] = str(n)
     os.environ["REVIEWS_BATCH_SIZE"] = str(args.batch)
-    os.environ["REVIEWS_SEND_CHUNK"] = os.environ.get("REVIEWS_SEND_CHUNK", "50")
+    os.environ["REVIEWS_SEND_CHUNK"] = str(args.chunk)
 
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
@@ -289,9 +291,17 @@ def main() -> None:
         linkstar_s, _sent = _run_processes(_linkstar_worker, [(child_env,) for _ in range(workers)])
         parent.send("dump")
         counts = parent.recv()
-        ours = {ref: c for ref, c in counts.items() if ref in {str(e) for e in expected}}
+        expected_refs = {str(e) for e in expected}  # once: rebuilt per reference it made this step O(N²)
+        ours = {ref: c for ref, c in counts.items() if ref in expected_refs}
         duplicates = sum(c - 1 for c in ours.values() if c > 1)
         lost = len(expected) - len(ours)
+        # what became of the messages that did not go out (e.g. an SMTP timeout: retrying later, or unknown)
+        from django.db.models import Count
+
+        not_sent = {
+            f"{row['status']}:{row['reason_code']}": row["n"]
+            for row in Message.objects.exclude(status="sent").values("status", "reason_code").annotate(n=Count("pk"))
+        }
 
         # 2. django-post_office
         from post_office import mail
@@ -341,6 +351,7 @@ def main() -> None:
                 "ratio_vs_ceiling": round(linkstar_rate / ceiling_rate, 3),
                 "duplicates": duplicates,
                 "lost": lost,
+                "linkstar_not_sent": not_sent,
                 "post_office_delivered": sum(po_counts.values()),
                 "ceiling_delivered": sum(ceiling_counts.values()),
             }

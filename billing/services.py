@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -122,31 +122,6 @@ def _counter_filter(*, channel: str, day: dt.date, month: dt.date) -> Q:
     return Q(scope=SpendCounter.Scope.DAY, period_start=day, channel__in=[ALL_CHANNELS, channel]) | Q(
         scope=SpendCounter.Scope.MONTH, period_start=month, channel__in=[ALL_CHANNELS, channel]
     )
-
-
-def _counters(merchant_id: int, *, channel: str, day: dt.date, month: dt.date) -> dict[tuple[str, str], SpendCounter]:
-    """The four counters one message moves (day/month x all/channel); call with the wallet locked."""
-    where = _counter_filter(channel=channel, day=day, month=month)
-    found = {(c.scope, c.channel): c for c in SpendCounter.objects.filter(merchant_id=merchant_id).filter(where)}
-    keys = [
-        (scope, ch) for scope in (SpendCounter.Scope.DAY, SpendCounter.Scope.MONTH) for ch in (ALL_CHANNELS, channel)
-    ]
-    missing = [k for k in keys if k not in found]
-    if missing:
-        SpendCounter.objects.bulk_create(
-            [
-                SpendCounter(
-                    merchant_id=merchant_id,
-                    scope=scope,
-                    channel=ch,
-                    period_start=day if scope == SpendCounter.Scope.DAY else month,
-                )
-                for scope, ch in missing
-            ],
-            ignore_conflicts=True,
-        )
-        found = {(c.scope, c.channel): c for c in SpendCounter.objects.filter(merchant_id=merchant_id).filter(where)}
-    return found
 
 
 def _rounded(expression):
@@ -282,6 +257,66 @@ def _raise_alerts(
                 transaction.on_commit(lambda pk=alert.pk: send_cap_alert_email_task.delay(pk), robust=True)
 
 
+@dataclass(frozen=True)
+class SendRequest:
+    """One message to price and reserve in `authorize_sends` (plain values, like `authorize_send`)."""
+
+    message_ref: str
+    channel: str
+    country: str
+    message_class: str
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One reservation to settle in `record_usages`: sent (billed) or not (released)."""
+
+    message_ref: str
+    sent: bool
+    quantity: int | None = None
+
+
+def _counters_for(
+    merchant_id: int, *, channels: Iterable[str], day: dt.date, month: dt.date
+) -> dict[tuple[str, str], SpendCounter]:
+    """The counters a batch moves (day/month x all/each channel), created on first use; call with the wallet
+    locked."""
+    names = [ALL_CHANNELS, *sorted(set(channels))]
+    where = Q(scope=SpendCounter.Scope.DAY, period_start=day, channel__in=names) | Q(
+        scope=SpendCounter.Scope.MONTH, period_start=month, channel__in=names
+    )
+    found = {(c.scope, c.channel): c for c in SpendCounter.objects.filter(merchant_id=merchant_id).filter(where)}
+    keys = [(scope, ch) for scope in (SpendCounter.Scope.DAY, SpendCounter.Scope.MONTH) for ch in names]
+    missing = [k for k in keys if k not in found]
+    if missing:
+        SpendCounter.objects.bulk_create(
+            [
+                SpendCounter(
+                    merchant_id=merchant_id,
+                    scope=scope,
+                    channel=ch,
+                    period_start=day if scope == SpendCounter.Scope.DAY else month,
+                )
+                for scope, ch in missing
+            ],
+            ignore_conflicts=True,
+        )
+        found = {(c.scope, c.channel): c for c in SpendCounter.objects.filter(merchant_id=merchant_id).filter(where)}
+    return found
+
+
+def _limits_for(channel: str, cap: BudgetCap | None, channel_cap: ChannelCap | None) -> list[tuple[str, str, Decimal]]:
+    limits = []
+    for scope in (SpendCounter.Scope.MONTH, SpendCounter.Scope.DAY):
+        field = "monthly_limit" if scope == SpendCounter.Scope.MONTH else "daily_limit"
+        for source, ch in ((cap, ALL_CHANNELS), (channel_cap, channel)):
+            limit = getattr(source, field, None) if source is not None else None
+            if limit is not None:
+                limits.append((scope, ch, limit))
+    return limits
+
+
 def authorize_send(
     *,
     merchant,
@@ -292,7 +327,7 @@ def authorize_send(
     quantity: int = 1,
     now: dt.datetime | None = None,
 ) -> Authorization:
-    """Price one message and reserve its cost, or say why not.
+    """Price one message and reserve its cost, or say why not (`authorize_sends` with one request).
 
     Checks, in order: a price exists, the country is allowed (SMS, WhatsApp),
     the monthly caps, the daily caps, the balance. Units still included in
@@ -300,101 +335,197 @@ def authorize_send(
     returns the same reservation; a released one is reserved afresh. Run it
     in its own short transaction (autocommit), before the provider call.
     """
-    code = _validated(channel, country, message_class, quantity)
-    if not message_ref or len(message_ref) > 64:
-        raise ValueError("message_ref must be 1 to 64 characters")
+    request = SendRequest(message_ref, channel, country, message_class, quantity)
+    return authorize_sends(merchant=merchant, requests=[request], now=now)[0]
+
+
+def authorize_sends(
+    *, merchant, requests: Sequence[SendRequest], now: dt.datetime | None = None
+) -> list[Authorization]:
+    """Price and reserve a batch of one merchant's messages under ONE wallet lock; one answer per request, in order.
+
+    The requests are decided in order exactly as `authorize_send` would decide them one after another: a
+    request that would pass a cap or the balance is refused on its own, the ones after it may still fit.
+    Idempotent like `authorize_send` (a held reference returns its reservation; a reference twice in one
+    batch gets the same answer twice). Invalid values raise ValueError before anything is written.
+    """
+    if not requests:
+        return []
+    codes = []
+    for request in requests:
+        codes.append(_validated(request.channel, request.country, request.message_class, request.quantity))
+        if not request.message_ref or len(request.message_ref) > 64:
+            raise ValueError("message_ref must be 1 to 64 characters")
     now = now or timezone.now()
     merchant_id = merchant.pk
     # Configuration first, before the lock, so the lock is held only for the counters and the writes.
     book = selectors.current_price_book(now)
-    price = (
-        selectors.find_price(price_book=book, channel=channel, country=code, message_class=message_class)
-        if book is not None
-        else None
-    )
+    prices: dict[tuple[str, str, str], Price | None] = {}
+    for request, code in zip(requests, codes, strict=True):
+        key = (request.channel, code, request.message_class)
+        if key not in prices:
+            prices[key] = (
+                selectors.find_price(
+                    price_book=book, channel=request.channel, country=code, message_class=request.message_class
+                )
+                if book is not None
+                else None
+            )
+    used_channels = sorted({r.channel for r in requests})
     cap = BudgetCap.objects.filter(merchant_id=merchant_id).first()
-    channel_cap = ChannelCap.objects.filter(merchant_id=merchant_id, channel=channel).first()
+    channel_caps = {c.channel: c for c in ChannelCap.objects.filter(merchant_id=merchant_id, channel__in=used_channels)}
     plan = selectors.plan_of(merchant, now)
-    country_allowed = channel not in COUNTRY_RESTRICTED_CHANNELS or code in selectors.allowed_countries(merchant, cap)
+    allowed = (
+        selectors.allowed_countries(merchant, cap)
+        if any(ch in COUNTRY_RESTRICTED_CHANNELS for ch in used_channels)
+        else set()
+    )
+    limits = {ch: _limits_for(ch, cap, channel_caps.get(ch)) for ch in used_channels}
+    day, month = day_of(now), month_of(now)
+    starts = {SpendCounter.Scope.DAY: day, SpendCounter.Scope.MONTH: month}
 
+    answers: list[Authorization] = []
     with transaction.atomic():
         wallet = _locked_wallet(merchant_id)
-        existing = Reservation.objects.select_related("price_book").filter(message_ref=message_ref).first()
-        if existing is not None:
-            if existing.merchant_id != merchant_id:
-                raise ValueError("this message reference belongs to another merchant")
-            if existing.status == Reservation.Status.HELD:
-                return _authorization_of(existing)
-            if existing.status == Reservation.Status.CONSUMED:
-                return _refuse(message_ref, DenyReason.ALREADY_BILLED, currency=wallet.currency)
-
-        if price is None:
-            return _refuse(message_ref, DenyReason.NO_PRICE, currency=wallet.currency, quantity=quantity)
-        if book.currency != wallet.currency:
-            raise BillingError(f"price book {book.version} is in {book.currency}, the wallet in {wallet.currency}")
-        if not country_allowed:
-            return _refuse(message_ref, DenyReason.COUNTRY_NOT_ALLOWED, currency=book.currency, quantity=quantity)
-
-        day, month = day_of(now), month_of(now)
-        counters = _counters(merchant_id, channel=channel, day=day, month=month)
-        included = plan.included_for(channel) if plan else 0
-        month_channel = counters[(SpendCounter.Scope.MONTH, channel)]
-        free = max(0, min(quantity, included - month_channel.free_used - month_channel.free_reserved))
-        amount = quantize(price.unit_price * (quantity - free))
-
-        limits = []
-        for scope in (SpendCounter.Scope.MONTH, SpendCounter.Scope.DAY):
-            field = "monthly_limit" if scope == SpendCounter.Scope.MONTH else "daily_limit"
-            for source, ch in ((cap, ALL_CHANNELS), (channel_cap, channel)):
-                limit = getattr(source, field, None) if source is not None else None
-                if limit is not None:
-                    limits.append((scope, ch, limit))
-        totals = {key: counter.total for key, counter in counters.items()}
-        starts = {SpendCounter.Scope.DAY: day, SpendCounter.Scope.MONTH: month}
-
-        for scope, ch, limit in limits:
-            if amount > 0 and totals[(scope, ch)] + amount > limit:
-                _raise_alerts(merchant_id, limits=limits, totals=totals, starts=starts, reached=(scope, ch))
-                reason = (
-                    DenyReason.MONTHLY_CAP_REACHED
-                    if scope == SpendCounter.Scope.MONTH
-                    else DenyReason.DAILY_CAP_REACHED
-                )
-                return _refuse(message_ref, reason, currency=book.currency, amount=amount, quantity=quantity)
-        if amount > wallet.available:
-            return _refuse(
-                message_ref, DenyReason.INSUFFICIENT_BALANCE, currency=book.currency, amount=amount, quantity=quantity
+        existing = {
+            r.message_ref: r
+            for r in Reservation.objects.select_related("price_book").filter(
+                message_ref__in={r.message_ref for r in requests}
             )
-
-        fields = {
-            "merchant_id": merchant_id,
-            "status": Reservation.Status.HELD,
-            "channel": channel,
-            "country": code,
-            "message_class": message_class,
-            "quantity": quantity,
-            "free_units": free,
-            "unit_price": price.unit_price,
-            "amount": amount,
-            "price_book": book,
-            "day": day,
-            "month": month,
-            "created_at": now,
-            "settled_at": None,
         }
-        if existing is not None:  # released earlier (a temporary failure): reserve it again
-            for name, value in fields.items():
-                setattr(existing, name, value)
-            existing.save(update_fields=[n.removesuffix("_id") for n in fields])
-            reservation = existing
-        else:
-            reservation = Reservation.objects.create(message_ref=message_ref, **fields)
-        _move_counters(merchant_id, channel=channel, day=day, month=month, reserved=amount, free_reserved=free)
-        Wallet.objects.filter(pk=wallet.pk).update(reserved=_rounded(F("reserved") + amount))
-        for key in totals:
-            totals[key] += amount
-        _raise_alerts(merchant_id, limits=limits, totals=totals, starts=starts, reached=None)
-        return _authorization_of(reservation)
+        if any(r.merchant_id != merchant_id for r in existing.values()):
+            raise ValueError("this message reference belongs to another merchant")
+        counters = _counters_for(merchant_id, channels=used_channels, day=day, month=month)
+        totals = {key: counter.total for key, counter in counters.items()}
+        month_of_channel = {ch: counters[(SpendCounter.Scope.MONTH, ch)] for ch in used_channels}
+        free_taken = {ch: c.free_used + c.free_reserved for ch, c in month_of_channel.items()}
+        available = wallet.available
+        decided: dict[str, Authorization] = {}
+        new: list[Reservation] = []
+        renewed: list[Reservation] = []
+        moved: dict[str, list] = {ch: [ZERO, 0] for ch in used_channels}  # channel -> [reserved, free units]
+        reached: dict[str, tuple[str, str]] = {}
+        checked: set[str] = set()  # channels that reached the cap checks (their alerts are looked at)
+
+        for request, code in zip(requests, codes, strict=True):
+            ref, channel, quantity = request.message_ref, request.channel, request.quantity
+            if ref in decided:
+                answers.append(decided[ref])
+                continue
+            answer = None
+            found = existing.get(ref)
+            if found is not None and found.status == Reservation.Status.HELD:
+                answer = _authorization_of(found)
+            elif found is not None and found.status == Reservation.Status.CONSUMED:
+                answer = _refuse(ref, DenyReason.ALREADY_BILLED, currency=wallet.currency)
+            price = prices[(channel, code, request.message_class)]
+            if answer is None and price is None:
+                answer = _refuse(ref, DenyReason.NO_PRICE, currency=wallet.currency, quantity=quantity)
+            if answer is None:
+                if book.currency != wallet.currency:
+                    raise BillingError(
+                        f"price book {book.version} is in {book.currency}, the wallet in {wallet.currency}"
+                    )
+                if channel in COUNTRY_RESTRICTED_CHANNELS and code not in allowed:
+                    answer = _refuse(ref, DenyReason.COUNTRY_NOT_ALLOWED, currency=book.currency, quantity=quantity)
+            if answer is None:
+                checked.add(channel)
+                included = plan.included_for(channel) if plan else 0
+                free = max(0, min(quantity, included - free_taken[channel]))
+                amount = quantize(price.unit_price * (quantity - free))
+                for scope, ch, limit in limits[channel]:
+                    if amount > 0 and totals[(scope, ch)] + amount > limit:
+                        reached.setdefault(channel, (scope, ch))
+                        reason = (
+                            DenyReason.MONTHLY_CAP_REACHED
+                            if scope == SpendCounter.Scope.MONTH
+                            else DenyReason.DAILY_CAP_REACHED
+                        )
+                        answer = _refuse(ref, reason, currency=book.currency, amount=amount, quantity=quantity)
+                        break
+                if answer is None and amount > available:
+                    answer = _refuse(
+                        ref, DenyReason.INSUFFICIENT_BALANCE, currency=book.currency, amount=amount, quantity=quantity
+                    )
+            if answer is None:
+                fields = {
+                    "merchant_id": merchant_id,
+                    "status": Reservation.Status.HELD,
+                    "channel": channel,
+                    "country": code,
+                    "message_class": request.message_class,
+                    "quantity": quantity,
+                    "free_units": free,
+                    "unit_price": price.unit_price,
+                    "amount": amount,
+                    "price_book": book,
+                    "day": day,
+                    "month": month,
+                    "created_at": now,
+                    "settled_at": None,
+                }
+                if found is not None:  # released earlier (a temporary failure): reserve it again
+                    for name, value in fields.items():
+                        setattr(found, name, value)
+                    renewed.append(found)
+                    reservation = found
+                else:
+                    reservation = Reservation(message_ref=ref, **fields)
+                    new.append(reservation)
+                available -= amount
+                free_taken[channel] += free
+                moved[channel][0] += amount
+                moved[channel][1] += free
+                for scope in (SpendCounter.Scope.DAY, SpendCounter.Scope.MONTH):
+                    for ch in (ALL_CHANNELS, channel):
+                        totals[(scope, ch)] += amount
+                answer = _authorization_of(reservation)
+            decided[ref] = answer
+            answers.append(answer)
+
+        if new:
+            Reservation.objects.bulk_create(new)
+        if renewed:
+            Reservation.objects.bulk_update(
+                renewed,
+                ["status", "channel", "country", "message_class", "quantity", "free_units", "unit_price", "amount",
+                 "price_book", "day", "month", "created_at", "settled_at"],
+            )  # fmt: skip
+        if new or renewed:
+            _move_counter_rows(counters, moved)
+            reserved = sum((amount for amount, _free in moved.values()), ZERO)
+            Wallet.objects.filter(pk=wallet.pk).update(reserved=_rounded(F("reserved") + reserved))
+        for channel in sorted(checked):
+            _raise_alerts(
+                merchant_id, limits=limits[channel], totals=totals, starts=starts, reached=reached.get(channel)
+            )
+    return answers
+
+
+def _move_counter_rows(
+    counters: dict[tuple[str, str], SpendCounter], moved: dict[str, list], *, used: dict[str, list] | None = None
+) -> None:
+    """Add each channel's reserved (and used) money and units to its counters and to the all-channel ones:
+    one UPDATE per counter row, with F() (the wallet lock is held)."""
+    deltas: dict[tuple[str, str], list] = {}
+    for channel, (reserved, free_reserved) in moved.items():
+        amount_used, free_used = (used or {}).get(channel, (ZERO, 0))
+        for scope in (SpendCounter.Scope.DAY, SpendCounter.Scope.MONTH):
+            for ch in (ALL_CHANNELS, channel):
+                d = deltas.setdefault((scope, ch), [ZERO, ZERO, 0, 0])
+                d[0] += reserved
+                d[1] += amount_used
+                d[2] += free_reserved
+                d[3] += free_used
+    for key, (reserved, amount_used, free_reserved, free_used) in deltas.items():
+        if not (reserved or amount_used or free_reserved or free_used):
+            continue
+        SpendCounter.objects.filter(pk=counters[key].pk).update(
+            amount_reserved=_rounded(F("amount_reserved") + reserved),
+            amount_used=_rounded(F("amount_used") + amount_used),
+            free_reserved=F("free_reserved") + free_reserved,
+            free_used=F("free_used") + free_used,
+        )
 
 
 def record_usage(
@@ -407,41 +538,84 @@ def record_usage(
     writes nothing. `quantity` overrides the reserved quantity (e.g. the
     segments the provider actually billed); extra units are charged at the
     reserved unit price. A message reported sent after its reservation was
-    released is still billed: it went out.
+    released is still billed: it went out. (`record_usages` with one entry.)
+    """
+    return record_usages(usages=[Usage(message_ref, sent, quantity)], now=now)[message_ref]
+
+
+def record_usages(*, usages: Sequence[Usage], now: dt.datetime | None = None) -> dict[str, UsageRecord | None]:
+    """Settle many reservations at once: per merchant (in merchant order) ONE wallet lock, the reservations
+    locked in id order, usage records and ledger entries written with bulk inserts, the wallet and each
+    counter moved by one UPDATE. Returns {message_ref: UsageRecord or None (released)}.
+
+    Same rules as `record_usage`, and idempotent like it. A reference listed twice must say the same thing
+    twice (ValueError otherwise); an unknown reference raises ReservationNotFound and nothing is written.
     """
     now = now or timezone.now()
+    wanted: dict[str, Usage] = {}
+    for usage in usages:
+        seen = wanted.setdefault(usage.message_ref, usage)
+        if seen != usage:
+            raise ValueError(f"message {usage.message_ref} is listed twice with different outcomes")
+    out: dict[str, UsageRecord | None] = {}
+    if not wanted:
+        return out
     with transaction.atomic():
-        head = Reservation.objects.filter(message_ref=message_ref).values("merchant_id").first()
-        if head is None:
-            record = UsageRecord.objects.filter(message_ref=message_ref).first()
-            if record is not None:
-                return record
-            raise ReservationNotFound(f"no reservation for message {message_ref}")
-        wallet = _locked_wallet(head["merchant_id"])
-        reservation = Reservation.objects.select_for_update().get(message_ref=message_ref)
+        heads = dict(Reservation.objects.filter(message_ref__in=list(wanted)).values_list("message_ref", "merchant_id"))
+        missing = [ref for ref in wanted if ref not in heads]
+        if missing:
+            records = {r.message_ref: r for r in UsageRecord.objects.filter(message_ref__in=missing)}
+            for ref in missing:
+                if ref not in records:
+                    raise ReservationNotFound(f"no reservation for message {ref}")
+                out[ref] = records[ref]
+        by_merchant: dict[int, list[Usage]] = {}
+        for ref, merchant_id in heads.items():
+            by_merchant.setdefault(merchant_id, []).append(wanted[ref])
+        for merchant_id in sorted(by_merchant):
+            out.update(_settle(merchant_id, by_merchant[merchant_id], now=now))
+    return out
+
+
+def _settle(merchant_id: int, usages: list[Usage], *, now: dt.datetime) -> dict[str, UsageRecord | None]:
+    wallet = _locked_wallet(merchant_id)
+    wanted = {u.message_ref: u for u in usages}
+    reservations = list(Reservation.objects.select_for_update().filter(message_ref__in=list(wanted)).order_by("pk"))
+    out: dict[str, UsageRecord | None] = {}
+    consumed = [r.message_ref for r in reservations if r.status == Reservation.Status.CONSUMED]
+    if consumed:
+        out.update({r.message_ref: r for r in UsageRecord.objects.filter(message_ref__in=consumed)})
+    released_ids, consumed_ids = [], []
+    records: list[tuple[UsageRecord, Decimal]] = []
+    moved: dict[tuple, list] = {}  # (channel, day, month) -> [reserved, free reserved, used, free used]
+    periods: dict[dt.date, dt.date] = {}
+    reserved_change = ZERO
+    for reservation in reservations:
         if reservation.status == Reservation.Status.CONSUMED:
-            return UsageRecord.objects.get(message_ref=message_ref)
+            continue
+        usage = wanted[reservation.message_ref]
         held = reservation.status == Reservation.Status.HELD
         held_amount = reservation.amount if held else ZERO
         held_free = reservation.free_units if held else 0
-        where = {"channel": reservation.channel, "day": reservation.day, "month": reservation.month}
-
-        if not sent:
+        move = moved.setdefault((reservation.channel, reservation.day, reservation.month), [ZERO, 0, ZERO, 0])
+        if not usage.sent:
+            out[reservation.message_ref] = None
             if held:
-                Reservation.objects.filter(pk=reservation.pk).update(status=Reservation.Status.RELEASED, settled_at=now)
-                _move_counters(wallet.merchant_id, reserved=-held_amount, free_reserved=-held_free, **where)
-                Wallet.objects.filter(pk=wallet.pk).update(reserved=_rounded(F("reserved") - held_amount))
-            return None
-
-        units = reservation.quantity if quantity is None else quantity
+                released_ids.append(reservation.pk)
+                move[0] -= held_amount
+                move[1] -= held_free
+                reserved_change -= held_amount
+            continue
+        units = reservation.quantity if usage.quantity is None else usage.quantity
         if not isinstance(units, int) or units < 1:
             raise ValueError("quantity must be a whole number of at least 1")
         free = min(units, held_free)
         amount = quantize(reservation.unit_price * (units - free))
-        period = _open_period(wallet.merchant_id, reservation.month)
-        record = UsageRecord.objects.create(
-            merchant_id=wallet.merchant_id,
-            message_ref=message_ref,
+        if reservation.month not in periods:
+            periods[reservation.month] = _open_period(merchant_id, reservation.month)
+        record = UsageRecord(
+            merchant_id=merchant_id,
+            message_ref=reservation.message_ref,
             channel=reservation.channel,
             country=reservation.country,
             message_class=reservation.message_class,
@@ -451,27 +625,57 @@ def record_usage(
             amount=amount,
             currency=wallet.currency,
             price_book_id=reservation.price_book_id,
-            period=period,
+            period=periods[reservation.month],
             created_at=now,
         )
+        records.append((record, amount))
+        out[reservation.message_ref] = record
+        consumed_ids.append(reservation.pk)
+        move[0] -= held_amount
+        move[1] -= held_free
+        move[2] += amount
+        move[3] += free
+        reserved_change -= held_amount
+
+    if records:
+        UsageRecord.objects.bulk_create([r for r, _amount in records])
+    entries = []
+    balance = wallet.balance
+    for record, amount in records:
         if amount:
-            _post_ledger(
-                wallet,
-                kind=LedgerEntry.Kind.USAGE,
-                amount=-amount,
-                period=period,
-                at=now,
-                reference=message_ref,
-                usage_record=record,
-                release=held_amount,
+            balance -= amount
+            entries.append(
+                LedgerEntry(
+                    merchant_id=merchant_id,
+                    kind=LedgerEntry.Kind.USAGE,
+                    amount=-amount,
+                    balance_after=balance,
+                    currency=wallet.currency,
+                    period=record.period,
+                    reference=record.message_ref[:120],
+                    usage_record=record,
+                    created_at=now,
+                )
             )
-        elif held_amount:
-            Wallet.objects.filter(pk=wallet.pk).update(reserved=_rounded(F("reserved") - held_amount))
-        Reservation.objects.filter(pk=reservation.pk).update(status=Reservation.Status.CONSUMED, settled_at=now)
-        _move_counters(
-            wallet.merchant_id, reserved=-held_amount, used=amount, free_reserved=-held_free, free_used=free, **where
+    if entries:
+        LedgerEntry.objects.bulk_create(entries)
+    if balance != wallet.balance or reserved_change:
+        Wallet.objects.filter(pk=wallet.pk).update(
+            balance=_rounded(F("balance") + (balance - wallet.balance)),
+            reserved=_rounded(F("reserved") + reserved_change),
+            updated_at=now,
         )
-        return record
+    if released_ids:
+        Reservation.objects.filter(pk__in=released_ids).update(status=Reservation.Status.RELEASED, settled_at=now)
+    if consumed_ids:
+        Reservation.objects.filter(pk__in=consumed_ids).update(status=Reservation.Status.CONSUMED, settled_at=now)
+    for (channel, day, month), (reserved, free_reserved, used, free_used) in moved.items():
+        if reserved or free_reserved or used or free_used:
+            _move_counters(
+                merchant_id, channel=channel, day=day, month=month, reserved=reserved, used=used,
+                free_reserved=free_reserved, free_used=free_used,
+            )  # fmt: skip
+    return out
 
 
 def release_stale_reservations(*, older_than: dt.timedelta, now: dt.datetime | None = None) -> int:

@@ -376,8 +376,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
 # Dispatch: a claim's lease (a worker silent past it leaves its messages `unknown`, never resent), messages
 # claimed per batch, messages sent between two reads of the stop flags, retries of temporary failures.
 REVIEWS_LEASE_SECONDS = env.int("REVIEWS_LEASE_SECONDS", default=300)
-REVIEWS_BATCH_SIZE = env.int("REVIEWS_BATCH_SIZE", default=100)
-REVIEWS_SEND_CHUNK = env.int("REVIEWS_SEND_CHUNK", default=20)
+REVIEWS_BATCH_SIZE = env.int("REVIEWS_BATCH_SIZE", default=500)
+REVIEWS_SEND_CHUNK = env.int("REVIEWS_SEND_CHUNK", default=100)
 REVIEWS_MAX_ATTEMPTS = env.int("REVIEWS_MAX_ATTEMPTS", default=5)
 REVIEWS_STOP_CHECK_SECONDS = env.float("REVIEWS_STOP_CHECK_SECONDS", default=1.0)
 # Dispatch loops the beat's kick starts when messages are due, and how long one loop runs.

@@ -46,17 +46,26 @@ def _order_events(events):
     on_order_events(events)
 
 
+def _warm_up_dispatch(**_kwargs) -> None:
+    from .dispatch import warm_up
+
+    warm_up()
+
+
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Review campaigns")
 
     def ready(self) -> None:
+        from celery.signals import worker_process_init
+
         from billing.hooks import register_shipping_countries_provider
         from channels.events import register_delivery_listener
         from orders.events import register_event_listener
         from orders.privacy import register_erasure_hook, register_export_section
         from orders.sections import OrderSection, register_order_section
 
+        worker_process_init.connect(_warm_up_dispatch, weak=False, dispatch_uid="reviews.warm_up")
         register_delivery_listener(_queue_delivery_event)
         register_event_listener(_order_events)
         register_shipping_countries_provider(_shipping_countries)

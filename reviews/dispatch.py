@@ -33,7 +33,6 @@ from functools import lru_cache
 from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
-from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,6 +43,7 @@ from channels.ratelimit import TokenBucket
 from channels.senders import OutboundMessage, Outcome, SendResult
 from linkstar.identity import InvalidAddress, normalize_email, normalize_phone
 from orders import selectors as order_selectors
+from orders.models import Buyer
 from templates_review import selectors as template_selectors
 from templates_review.linting import count_segments
 from templates_review.services import RenderError, render_for_send
@@ -55,6 +55,7 @@ from .models import (
     COUNTED_STATUSES,
     TEMPLATE_CHANNEL,
     AccountRate,
+    Campaign,
     CampaignStatus,
     Channel,
     Message,
@@ -78,11 +79,11 @@ def lease_seconds() -> int:
 
 
 def batch_size() -> int:
-    return int(_setting("REVIEWS_BATCH_SIZE", 100))
+    return int(_setting("REVIEWS_BATCH_SIZE", 500))
 
 
 def chunk_size() -> int:
-    return max(1, int(_setting("REVIEWS_SEND_CHUNK", 20)))
+    return max(1, int(_setting("REVIEWS_SEND_CHUNK", 100)))
 
 
 def max_attempts() -> int:
@@ -113,8 +114,6 @@ class StopFlags:
     def refresh(self, *, force: bool = False) -> None:
         if not force and time.monotonic() - self.read_at < float(_setting("REVIEWS_STOP_CHECK_SECONDS", 1.0)):
             return
-        from .models import Campaign
-
         self.campaigns = dict(Campaign.objects.filter(pk__in=self.campaign_ids).values_list("pk", "status"))
         self.merchants = dict(Merchant.objects.filter(pk__in=self.merchant_ids).values_list("pk", "status"))
         self.stopped = SendingSwitch.objects.filter(stopped=True).exists()
@@ -172,30 +171,109 @@ def claim(*, now: dt.datetime, limit: int, token: str) -> list[int]:
     return ids
 
 
-# --- finishing one message (conditional on this worker still owning it) ----------------------------------
+# --- writing outcomes (conditional on this worker still owning the rows) -----------------------------------
 
 
-def _owned(message: Message, token: str):
-    return Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, lease_token=token)
+@dataclass
+class Change:
+    """New values for one claimed message, written only where this worker still owns the row."""
+
+    message: Message
+    fields: dict
+    kind: str = ""  # "skipped" / "waiting": counted in the batch result when written
+    code: str = ""
 
 
-def _finish(message: Message, token: str, *, status: str, code: str = "", detail: str = "", **fields) -> bool:
-    now = timezone.now()
-    changed = _owned(message, token).update(
-        status=status, reason_code=code, reason_detail=detail[:300], lease_until=None, updated_at=now, **fields
-    )
-    return changed == 1
+def _finish_fields(status: str, code: str = "", detail: str = "", **fields) -> dict:
+    return {"status": status, "reason_code": code, "reason_detail": detail[:300], "lease_until": None, **fields}
 
 
-def _release(message: Message, token: str, *, send_at: dt.datetime, code: str, detail: str = "", **fields) -> bool:
+def _release_fields(send_at: dt.datetime, code: str, detail: str = "", **fields) -> dict:
     """Back to `planned` (a wait, a retry or the next channel); it stops counting against the cap."""
-    return _finish(
-        message, token, status=MessageStatus.PLANNED, code=code, detail=detail, send_at=send_at, counted_at=None,
-        **fields,
-    )  # fmt: skip
+    return _finish_fields(MessageStatus.PLANNED, code, detail, send_at=send_at, counted_at=None, **fields)
+
+
+def _apply(changes: list[Change], token: str, *, status: str = MessageStatus.SENDING) -> set[int]:
+    """Write the changes to the rows still in `status` under this worker's token; return the ids written.
+
+    One UPDATE … RETURNING per set of changed fields (values that differ between rows come from arrays), each
+    conditional on (status, worker token): a row that changed hands meanwhile (its lease ran out) is left
+    alone, and PostgreSQL re-checks the condition on a row another transaction is changing at that moment.
+    """
+    if not changes:
+        return set()
+    now = timezone.now()
+    groups: dict[tuple[str, ...], list[Change]] = defaultdict(list)
+    for change in changes:
+        groups[tuple(sorted(change.fields))].append(change)
+    owned: set[int] = set()
+    with transaction.atomic(savepoint=False):
+        for names, group in groups.items():
+            owned |= _update_owned(group, names, token=token, status=status, now=now)
+    for change in changes:
+        if change.message.pk in owned:
+            for name, value in change.fields.items():
+                setattr(change.message, name, value)
+            change.message.updated_at = now
+    return owned
+
+
+def _update_owned(group: list[Change], names: tuple[str, ...], *, token: str, status: str, now) -> set[int]:
+    pks = [c.message.pk for c in group]
+    if connection.vendor != "postgresql":  # SQLite (the demo): lock-free, one writer at a time
+        owned = set(Message.objects.filter(pk__in=pks, status=status, lease_token=token).values_list("pk", flat=True))
+        rows = []
+        for change in group:
+            if change.message.pk in owned:
+                row = Message(pk=change.message.pk, updated_at=now, **change.fields)
+                rows.append(row)
+        Message.objects.bulk_update(rows, [*names, "updated_at"])
+        return owned
+    meta, quote = Message._meta, connection.ops.quote_name
+    sets, params, columns, arrays = [], [], ["id"], [pks]
+    types = ["bigint"]
+    for name in (*names, "updated_at"):
+        field = meta.get_field(name)
+        values = [now] if name == "updated_at" else [c.fields[name] for c in group]
+        if len(set(values)) == 1:
+            sets.append(f"{quote(field.column)} = %s")
+            params.append(field.get_db_prep_save(values[0], connection))
+        else:
+            sets.append(f"{quote(field.column)} = v.{quote(field.column)}")
+            columns.append(quote(field.column))
+            types.append(field.db_type(connection))
+            arrays.append([field.get_db_prep_save(v, connection) for v in values])
+    table = quote(meta.db_table)
+    # Identifiers and types come from the model's own metadata; every value is a parameter.
+    if len(columns) == 1:
+        sql = (
+            f"UPDATE {table} SET {', '.join(sets)} WHERE id = ANY(%s) AND status = %s AND lease_token = %s RETURNING id"  # noqa: S608
+        )
+        params += [pks, status, token]
+    else:
+        source = ", ".join(f"%s::{t}[]" for t in types)
+        sql = (
+            f"UPDATE {table} AS m SET {', '.join(sets)} FROM unnest({source}) AS v({', '.join(columns)}) "  # noqa: S608
+            f"WHERE m.id = v.id AND m.status = %s AND m.lease_token = %s RETURNING m.id"
+        )
+        params += [*arrays, status, token]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
 
 
 # --- preparing one message ----------------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    """A message with a usable channel, before its frequency cap, window, rate and budget checks."""
+
+    message: Message
+    index: int
+    step: object
+    address: str
+    version: object
 
 
 @dataclass
@@ -207,6 +285,8 @@ class Ready:
     account: object
     version_id: int | None
     quantity: int
+    cost: object = None  # what the budget reserved (Decimal), what sending bills unless the reservation changed
+    currency: str = ""
 
 
 @dataclass
@@ -225,13 +305,19 @@ class BatchResult:
             self.codes[code] = self.codes.get(code, 0) + 1
 
 
-def _advisory_lock(*keys: str) -> None:
+def _lock_number(key: str) -> int:
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+
+
+def _advisory_locks(keys) -> None:
+    """Transaction-scoped advisory locks on all `keys`, taken in one statement in ascending order (every
+    dispatcher takes them in the same order, so two chunks sharing buyers cannot deadlock)."""
     if connection.vendor != "postgresql":
         return  # SQLite (the demo) runs write transactions one at a time anyway
-    for key in sorted(keys):
-        number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+    numbers = sorted({_lock_number(key) for key in keys})
+    if numbers:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
+            cursor.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", [numbers])
 
 
 def _allowed_in_test_mode(campaign, channel: str, address: str, order) -> bool:
@@ -276,6 +362,15 @@ def _template_version(campaign, step, variant_name: str, buyer, store, cache: di
 @lru_cache(maxsize=4)
 def _review_url_template(base_url: str) -> str:
     return base_url + reverse("reviews:review_link", kwargs={"token": "TOKEN"})
+
+
+def warm_up() -> None:
+    """Load once, before a worker process claims anything, what its first batch would otherwise load while its
+    lease runs: the URL resolver (review links) and the country list (billing's checks)."""
+    from billing.countries import country_codes
+
+    _review_url_template(settings.PUBLIC_BASE_URL)
+    country_codes()
 
 
 def review_link(message: Message) -> str:
@@ -443,7 +538,11 @@ def usable_step(
 
 
 class Preparer:
-    """Runs the checks for one batch; caches what messages of the batch share (templates, rates)."""
+    """Runs the checks for one batch; caches what messages of the batch share (templates, rates).
+
+    Skips and waits are collected (`changes`) and written together by `flush()`; the frequency caps, the
+    window and the budget are decided a chunk at a time (`gate`).
+    """
 
     def __init__(self, *, token: str, now: dt.datetime, flags: StopFlags, result: BatchResult):
         self.token = token
@@ -453,19 +552,33 @@ class Preparer:
         self.templates: dict = {}
         self.rates: dict[int, AccountRate | None] = {}
         self.facts: BatchFacts | None = None
+        self.first_clicks: dict[tuple[int, int], dt.datetime | None] = {}
+        self.changes: list[Change] = []
 
     # outcomes
     def skip(self, message: Message, code: str, detail: str = "", **fields) -> None:
-        if _finish(message, self.token, status=MessageStatus.SKIPPED, code=code, detail=detail, **fields):
-            self.result.skipped += 1
-            self.result.count(code)
+        self.changes.append(
+            Change(message, _finish_fields(MessageStatus.SKIPPED, code, detail, **fields), "skipped", code)
+        )
 
     def wait(self, message: Message, until: dt.datetime, code: str, detail: str = "", **fields) -> None:
-        if _release(message, self.token, send_at=until, code=code, detail=detail, **fields):
-            self.result.waiting += 1
-            self.result.count(code)
+        self.changes.append(Change(message, _release_fields(until, code, detail, **fields), "waiting", code))
 
-    def prepare(self, message: Message) -> Ready | None:
+    def flush(self, extra: list[Change] | None = None) -> set[int]:
+        """Write the skips and waits decided so far (and `extra` changes); returns the ids written."""
+        changes, self.changes = [*self.changes, *(extra or [])], []
+        owned = _apply(changes, self.token)
+        for change in changes:
+            if change.kind and change.message.pk in owned:
+                if change.kind == "skipped":
+                    self.result.skipped += 1
+                else:
+                    self.result.waiting += 1
+                self.result.count(change.code)
+        return owned
+
+    def prepare(self, message: Message) -> Candidate | None:
+        """The checks that need no lock: stop flags, exclusions, age, channel plan, contact, consent, template."""
         campaign, order, store = message.campaign, message.order, message.order.store
         held = self.flags.hold(message)
         if held == Code.CAMPAIGN_STOPPED:
@@ -478,11 +591,9 @@ class Preparer:
         if code:
             self.skip(message, code)
             return None
-        if message.step == 2:
-            first = Message.objects.filter(campaign_id=campaign.pk, order_id=order.pk, step=1).first()
-            if first is not None and first.clicked_at is not None:
-                self.skip(message, Code.REMINDER_NOT_NEEDED)
-                return None
+        if message.step == 2 and self.first_clicks.get((campaign.pk, order.pk)) is not None:
+            self.skip(message, Code.REMINDER_NOT_NEEDED)
+            return None
         if rules.too_old(campaign, order, self.now):
             self.skip(message, Code.TOO_OLD)
             return None
@@ -503,8 +614,7 @@ class Preparer:
         if chosen is None:
             self.skip(message, last_code if misses else Code.NO_CHANNEL_PLAN, "; ".join(misses))
             return None
-        index, step, address, version = chosen
-        return self._gate(message, index, step, address, version)
+        return Candidate(message, *chosen)
 
     def _usable(self, message: Message, step) -> tuple[str | None, str, object]:
         return usable_step(
@@ -535,75 +645,164 @@ class Preparer:
             return opening, Code.OUTSIDE_WINDOW
         return None, ""
 
-    def _gate(self, message: Message, index: int, step, address: str, version) -> Ready | None:
-        """Frequency cap and window under the buyer's lock; then rate, render and budget."""
-        campaign = message.campaign
-        plan_fields = {"plan_index": index, "channel": step.channel, "account_id": step.account_id}
+    def gate(self, candidates: list[Candidate]) -> list[Ready]:
+        """Frequency cap, window, rate, render and budget, a chunk at a time; the messages that may go."""
+        ready: list[Ready] = []
+        size = chunk_size()
+        for start in range(0, len(candidates), size):
+            chunk = candidates[start : start + size]
+            try:
+                ready.extend(self._gate_chunk(chunk))
+            except Exception:  # one broken chunk must not strand the batch: it waits, the rest goes on
+                logger.exception("checking messages %s failed", [c.message.pk for c in chunk])
+                pks = {c.message.pk for c in chunk}
+                self.changes = [c for c in self.changes if c.message.pk not in pks]
+                for candidate in chunk:
+                    self.wait(candidate.message, self.now + dt.timedelta(minutes=15), Code.RETRYING, "internal error")
+                self.flush()
+        return ready
+
+    def _gate_chunk(self, chunk: list[Candidate]) -> list[Ready]:
+        """Frequency caps and the window for the whole chunk under its buyers' locks, in one transaction: the
+        locks of all its identities (and capped campaigns' days) in one statement, one query for the
+        identities' recent counted messages, decisions in order (two messages of one buyer in the chunk count
+        against each other). Then rate and render per message, and the budget in one call per merchant, before
+        the same commit."""
+        now = self.now
+        pks = [c.message.pk for c in chunk]
+        passed: list[tuple[Candidate, dict]] = []
         with transaction.atomic():
-            keys = [f"identity:{message.merchant_id}:{message.identity}"]
-            if campaign.daily_cap:
-                keys.append(f"campaign-day:{campaign.pk}")
-            _advisory_lock(*keys)
-            recent = Message.objects.filter(
-                merchant_id=message.merchant_id,
-                identity=message.identity,
-                counted_at__gte=self.now - dt.timedelta(days=campaign.cap_days),
-                status__in=COUNTED_STATUSES,
-                transactional=message.transactional,  # order news and marketing are capped apart
-            ).exclude(pk=message.pk)
-            stats = recent.aggregate(n=Count("pk"), last=Max("counted_at"))
-            if stats["n"] >= campaign.cap_messages:
-                self.skip(message, Code.FREQUENCY_CAP, **plan_fields)
-                return None
-            gap = dt.timedelta(hours=campaign.min_gap_hours)
-            if stats["last"] is not None and gap and stats["last"] > self.now - gap:
-                self.wait(message, stats["last"] + gap, Code.FREQUENCY_GAP, **plan_fields)
-                return None
-            opening, code = self._window_opening(message, step.channel)
-            if code in (Code.AMAZON_WINDOW_CLOSED, Code.AMAZON_NO_DATES):
-                self.skip(message, code, **plan_fields)
-                return None
-            if opening is not None:
-                self.wait(message, opening, code, **plan_fields)
-                return None
-            if campaign.daily_cap:
-                day = self.now.replace(hour=0, minute=0, second=0, microsecond=0)
-                today = Message.objects.filter(
-                    campaign_id=campaign.pk, counted_at__gte=day, status__in=COUNTED_STATUSES
-                ).exclude(pk=message.pk)
-                if today.count() >= campaign.daily_cap:
-                    self.wait(message, day + dt.timedelta(days=1), Code.CAMPAIGN_DAILY_CAP, **plan_fields)
-                    return None
-            if _owned(message, self.token).update(counted_at=self.now, **plan_fields) != 1:
-                self.result.lost += 1
-                return None
-        wait = self._rate_wait(step.account)
-        if wait:
-            self.wait(message, self.now + dt.timedelta(seconds=wait), Code.RATE_LIMITED, **plan_fields)
-            return None
-        outbound = _outbound(message, channel=step.channel, account=step.account, address=address, version=version)
-        if isinstance(outbound, str):
-            self.skip(message, Code.RENDER_FAILED, outbound.partition(":")[2], **plan_fields)
-            return None
-        quantity = count_segments(outbound.text_body).count if step.channel == Channel.SMS else 1
-        auth = billing.authorize_send(
-            merchant=campaign.merchant,
-            message_ref=message.ref,
-            channel=BILLING_CHANNEL[step.channel],
-            country=message.country,
-            message_class=campaign.message_class,
-            quantity=max(1, quantity),
-        )
-        if not auth.ok:
-            if auth.reason in BUDGET_WAIT_CODES:
-                retry = self.now + dt.timedelta(hours=1)
-                if auth.reason == Code.DAILY_CAP_REACHED:
-                    retry = self.now.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
-                self.wait(message, retry, auth.reason, auth.reason_label, **plan_fields)
-            else:
-                self.skip(message, auth.reason, auth.reason_label, **plan_fields)
-            return None
-        return Ready(message, outbound, index, step.channel, step.account, getattr(version, "pk", None), quantity)
+            keys = {f"identity:{c.message.merchant_id}:{c.message.identity}" for c in chunk}
+            keys |= {f"campaign-day:{c.message.campaign_id}" for c in chunk if c.message.campaign.daily_cap}
+            _advisory_locks(keys)
+            horizon = max(c.message.campaign.cap_days for c in chunk)
+            # order news and marketing are capped apart: the key carries the message's `transactional` flag
+            counted: dict[tuple[int, str, bool], list[dt.datetime]] = defaultdict(list)
+            for merchant_id, identity, transactional, at in (
+                Message.objects.filter(
+                    merchant_id__in={c.message.merchant_id for c in chunk},
+                    identity__in={c.message.identity for c in chunk},
+                    counted_at__gte=now - dt.timedelta(days=horizon),
+                    status__in=COUNTED_STATUSES,
+                )
+                .exclude(pk__in=pks)
+                .values_list("merchant_id", "identity", "transactional", "counted_at")
+            ):
+                counted[(merchant_id, identity, transactional)].append(at)
+            day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            today: dict[int, int] = {}
+            grants: list[Change] = []
+            for candidate in chunk:
+                message, step = candidate.message, candidate.step
+                campaign = message.campaign
+                plan_fields = {"plan_index": candidate.index, "channel": step.channel, "account_id": step.account_id}
+                since = now - dt.timedelta(days=campaign.cap_days)
+                recent = [
+                    at for at in counted[(message.merchant_id, message.identity, message.transactional)] if at >= since
+                ]
+                if len(recent) >= campaign.cap_messages:
+                    self.skip(message, Code.FREQUENCY_CAP, **plan_fields)
+                    continue
+                gap = dt.timedelta(hours=campaign.min_gap_hours)
+                last = max(recent, default=None)
+                if last is not None and gap and last > now - gap:
+                    self.wait(message, last + gap, Code.FREQUENCY_GAP, **plan_fields)
+                    continue
+                opening, code = self._window_opening(message, step.channel)
+                if code in (Code.AMAZON_WINDOW_CLOSED, Code.AMAZON_NO_DATES):
+                    self.skip(message, code, **plan_fields)
+                    continue
+                if opening is not None:
+                    self.wait(message, opening, code, **plan_fields)
+                    continue
+                if campaign.daily_cap:
+                    if campaign.pk not in today:
+                        today[campaign.pk] = (
+                            Message.objects.filter(
+                                campaign_id=campaign.pk, counted_at__gte=day, status__in=COUNTED_STATUSES
+                            )
+                            .exclude(pk__in=pks)
+                            .count()
+                        )
+                    if today[campaign.pk] >= campaign.daily_cap:
+                        self.wait(message, day + dt.timedelta(days=1), Code.CAMPAIGN_DAILY_CAP, **plan_fields)
+                        continue
+                    today[campaign.pk] += 1
+                counted[(message.merchant_id, message.identity, message.transactional)].append(now)
+                grants.append(Change(message, {"counted_at": now, **plan_fields}))
+                passed.append((candidate, plan_fields))
+            owned = self.flush(grants)
+            self.result.lost += sum(1 for c, _f in passed if c.message.pk not in owned)
+            # the budget in the same transaction: one commit for the chunk's checks, the wallet lock taken last
+            return self._authorize([(c, f) for c, f in passed if c.message.pk in owned])
+
+    def _authorize(self, passed: list[tuple[Candidate, dict]]) -> list[Ready]:
+        """Rate and render each message, then reserve the budget in one call per merchant."""
+        rendered: list[tuple[Candidate, dict, OutboundMessage, int]] = []
+        for candidate, plan_fields in passed:
+            message, step = candidate.message, candidate.step
+            wait = self._rate_wait(step.account)
+            if wait:
+                self.wait(message, self.now + dt.timedelta(seconds=wait), Code.RATE_LIMITED, **plan_fields)
+                continue
+            outbound = _outbound(
+                message,
+                channel=step.channel,
+                account=step.account,
+                address=candidate.address,
+                version=candidate.version,
+            )
+            if isinstance(outbound, str):
+                self.skip(message, Code.RENDER_FAILED, outbound.partition(":")[2], **plan_fields)
+                continue
+            quantity = count_segments(outbound.text_body).count if step.channel == Channel.SMS else 1
+            rendered.append((candidate, plan_fields, outbound, max(1, quantity)))
+        by_merchant: dict[int, list] = defaultdict(list)
+        for item in rendered:
+            by_merchant[item[0].message.merchant_id].append(item)
+        ready: list[Ready] = []
+        for items in by_merchant.values():
+            merchant = items[0][0].message.campaign.merchant
+            answers = billing.authorize_sends(
+                merchant=merchant,
+                requests=[
+                    billing.SendRequest(
+                        message_ref=c.message.ref,
+                        channel=BILLING_CHANNEL[c.step.channel],
+                        country=c.message.country,
+                        message_class=c.message.campaign.message_class,
+                        quantity=quantity,
+                    )
+                    for c, _f, _o, quantity in items
+                ],
+            )
+            for (candidate, plan_fields, outbound, quantity), auth in zip(items, answers, strict=True):
+                message = candidate.message
+                if auth.ok:
+                    version_id = getattr(candidate.version, "pk", None)
+                    step = candidate.step
+                    ready.append(
+                        Ready(
+                            message,
+                            outbound,
+                            candidate.index,
+                            step.channel,
+                            step.account,
+                            version_id,
+                            quantity,
+                            cost=auth.amount,
+                            currency=auth.currency,
+                        )  # fmt: skip
+                    )
+                elif auth.reason in BUDGET_WAIT_CODES:
+                    retry = self.now + dt.timedelta(hours=1)
+                    if auth.reason == Code.DAILY_CAP_REACHED:
+                        retry = self.now.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+                    self.wait(message, retry, auth.reason, auth.reason_label, **plan_fields)
+                else:
+                    self.skip(message, auth.reason, auth.reason_label, **plan_fields)
+        self.flush()
+        return ready
 
     def _rate_wait(self, account) -> float:
         if account.pk not in self.rates:
@@ -617,83 +816,117 @@ class Preparer:
 # --- recording ------------------------------------------------------------------------------------------
 
 
-def _record(
-    ready: Ready, result: SendResult, *, token: str, latency_ms: int, batch: BatchResult, attempts: list
-) -> None:
-    """Inside the chunk's transaction: attempt, status (conditional), usage, reminder."""
-    from .planning import plan_reminder
+def _record_chunk(go: list[Ready], results: list[SendResult], *, token: str, latency_ms: int, batch: BatchResult):
+    """One transaction for a chunk's answers: statuses (conditional on this worker's token, one UPDATE per kind
+    of outcome), reminders (one INSERT … ON CONFLICT DO NOTHING), attempts (one INSERT), and last the usage
+    (`record_usages`), so the merchant's wallet stays locked only from there to the commit."""
+    from .planning import plan_reminders
 
-    message = ready.message
     now = timezone.now()
-    number = message.attempt_count + 1
-    attempts.append(
-        MessageAttempt(
-            merchant_id=message.merchant_id,
-            message=message,
-            number=number,
-            channel=ready.channel,
-            account=ready.account,
-            outcome=result.outcome,
-            error_code=result.error_code[:64],
-            detail=result.detail[:500],
-            provider_message_id=result.provider_message_id[:255],
-            latency_ms=latency_ms,
-        )
-    )
-    common = {"attempt_count": number, "template_version_id": ready.version_id}
-    ref = message.ref
-    if result.outcome == Outcome.ACCEPTED:
-        usage = billing.record_usage(message_ref=ref, sent=True)
-        owned = _finish(
-            message, token, status=MessageStatus.SENT, provider_message_id=result.provider_message_id[:255],
-            sent_at=now, cost=getattr(usage, "amount", None), currency=getattr(usage, "currency", ""), **common,
-        )  # fmt: skip
-        if not owned:
-            # The lease ran out meanwhile and the row became `unknown`: the provider's answer proves it went.
-            owned = (
-                Message.objects.filter(pk=message.pk, status=MessageStatus.UNKNOWN, lease_token=token).update(
-                    status=MessageStatus.SENT,
-                    reason_code="",
-                    sent_at=now,
-                    updated_at=now,
-                    provider_message_id=result.provider_message_id[:255],
-                    **common,
-                )  # fmt: skip
-                == 1
+    attempts, usages = [], []
+    for ready, result in zip(go, results, strict=True):
+        message = ready.message
+        attempts.append(
+            MessageAttempt(
+                merchant_id=message.merchant_id,
+                message=message,
+                number=message.attempt_count + 1,
+                channel=ready.channel,
+                account=ready.account,
+                outcome=result.outcome,
+                error_code=result.error_code[:64],
+                detail=result.detail[:500],
+                provider_message_id=result.provider_message_id[:255],
+                latency_ms=latency_ms,
             )
-        if owned:
-            batch.sent += 1
-            plan_reminder(message=message, sent_at=now)
-        else:
-            batch.lost += 1
-        return
-    if result.outcome == Outcome.UNKNOWN:
-        # Maybe sent: never resent; the reservation stays held until billing's stale-reservation job.
-        if _finish(
-            message, token, status=MessageStatus.UNKNOWN, code=Code.PROVIDER_UNKNOWN,
-            detail=f"{result.error_code}: {result.detail}", **common,
-        ):  # fmt: skip
-            batch.unknown += 1
-        return
-    billing.record_usage(message_ref=ref, sent=False)
-    detail = f"{ready.channel}: {result.error_code} {result.detail}".strip()
-    plan_length = len(rules.plan_for(list(message.campaign.plan_steps.all()), message.order))
-    if result.outcome == Outcome.TEMPORARY_FAILURE and number < max_attempts():
-        retry_at = result.retry_at or now + backoff(number)
-        if _release(message, token, send_at=retry_at, code=Code.RETRYING, detail=detail, **common):
-            batch.waiting += 1
-        return
-    code = Code.RETRIES_EXHAUSTED if result.outcome == Outcome.TEMPORARY_FAILURE else Code.PERMANENT_FAILURE
-    if result.error_code == "suppressed":
-        code = Code.SUPPRESSED
-    if ready.plan_index + 1 < plan_length:
-        # the next channel of the plan, at once (its own checks run when it is claimed again)
-        if _release(message, token, send_at=now, code=code, detail=detail, plan_index=ready.plan_index + 1, **common):
-            batch.waiting += 1
-        return
-    if _finish(message, token, status=MessageStatus.FAILED, code=code, detail=detail, **common):
-        batch.failed += 1
-        batch.count(code)
+        )
+        if result.outcome != Outcome.UNKNOWN:
+            # Maybe sent (unknown): never resent; the reservation stays held until billing's stale-reservation job.
+            usages.append(billing.Usage(message_ref=message.ref, sent=result.outcome == Outcome.ACCEPTED))
+    with transaction.atomic():
+        changes: list[Change] = []
+        kinds: dict[int, tuple[str, str]] = {}  # message id -> (what it counts as, code)
+        accepted: dict[int, Ready] = {}
+        for ready, result in zip(go, results, strict=True):
+            message = ready.message
+            common = {"attempt_count": message.attempt_count + 1, "template_version_id": ready.version_id}
+            provider_id = result.provider_message_id[:255]
+            if result.outcome == Outcome.ACCEPTED:
+                fields = {
+                    "provider_message_id": provider_id,
+                    "sent_at": now,
+                    "cost": ready.cost,
+                    "currency": ready.currency,
+                    **common,
+                }
+                changes.append(Change(message, _finish_fields(MessageStatus.SENT, **fields)))
+                kinds[message.pk] = ("sent", "")
+                accepted[message.pk] = ready
+                continue
+            if result.outcome == Outcome.UNKNOWN:
+                detail = f"{result.error_code}: {result.detail}"
+                changes.append(
+                    Change(message, _finish_fields(MessageStatus.UNKNOWN, Code.PROVIDER_UNKNOWN, detail, **common))
+                )
+                kinds[message.pk] = ("unknown", "")
+                continue
+            detail = f"{ready.channel}: {result.error_code} {result.detail}".strip()
+            plan_length = len(rules.plan_for(list(message.campaign.plan_steps.all()), message.order))
+            number = common["attempt_count"]
+            if result.outcome == Outcome.TEMPORARY_FAILURE and number < max_attempts():
+                retry_at = result.retry_at or now + backoff(number)
+                changes.append(Change(message, _release_fields(retry_at, Code.RETRYING, detail, **common)))
+                kinds[message.pk] = ("waiting", "")
+                continue
+            code = Code.RETRIES_EXHAUSTED if result.outcome == Outcome.TEMPORARY_FAILURE else Code.PERMANENT_FAILURE
+            if result.error_code == "suppressed":
+                code = Code.SUPPRESSED
+            if ready.plan_index + 1 < plan_length:
+                # the next channel of the plan, at once (its own checks run when it is claimed again)
+                fields = {"plan_index": ready.plan_index + 1, **common}
+                changes.append(Change(message, _release_fields(now, code, detail, **fields)))
+                kinds[message.pk] = ("waiting", "")
+                continue
+            changes.append(Change(message, _finish_fields(MessageStatus.FAILED, code, detail, **common)))
+            kinds[message.pk] = ("failed", code)
+        owned = _apply(changes, token)
+        # Accepted rows whose lease ran out meanwhile became `unknown`: the provider's answer proves they went.
+        rescue = [
+            Change(
+                ready.message,
+                {
+                    "status": MessageStatus.SENT,
+                    "reason_code": "",
+                    "sent_at": now,
+                    "provider_message_id": change.fields["provider_message_id"],
+                    "cost": change.fields["cost"],
+                    "currency": change.fields["currency"],
+                    "attempt_count": change.fields["attempt_count"],
+                    "template_version_id": ready.version_id,
+                },
+            )
+            for change in changes
+            if (ready := accepted.get(change.message.pk)) is not None and change.message.pk not in owned
+        ]
+        owned |= _apply(rescue, token, status=MessageStatus.UNKNOWN)
+        for pk, (kind, code) in kinds.items():
+            if pk in owned:
+                setattr(batch, kind, getattr(batch, kind) + 1)
+                if kind == "failed":
+                    batch.count(code)
+            elif kind == "sent":
+                batch.lost += 1
+        plan_reminders(messages=[r.message for pk, r in accepted.items() if pk in owned], sent_at=now)
+        MessageAttempt.objects.bulk_create(attempts)
+        billed = billing.record_usages(usages=usages, now=now) if usages else {}
+        # A reservation settled differently from what was reserved (released meanwhile): the bill is the truth.
+        corrected = []
+        for pk, ready in accepted.items():
+            usage = billed.get(ready.message.ref)
+            cost, currency = getattr(usage, "amount", None), getattr(usage, "currency", "")
+            if pk in owned and (cost, currency) != (ready.cost, ready.currency):
+                corrected.append(Change(ready.message, {"cost": cost, "currency": currency}))
+        _apply(corrected, token, status=MessageStatus.SENT)
 
 
 def _send_group(account, group: list[Ready], *, token: str, flags: StopFlags, preparer: Preparer) -> None:
@@ -709,31 +942,42 @@ def _send_group(account, group: list[Ready], *, token: str, flags: StopFlags, pr
                     pk__in=[r.message.pk for r in chunk], status=MessageStatus.SENDING, lease_token=token
                 ).values_list("pk", flat=True)
             )
-            go = []
+            go, release = [], []
             for ready in chunk:
                 if ready.message.pk not in owned:  # the lease ran out (now `unknown`): not ours to send any more
-                    billing.record_usage(message_ref=ready.message.ref, sent=False)
+                    release.append(billing.Usage(message_ref=ready.message.ref, sent=False))
                     batch.lost += 1
                     continue
                 held = flags.hold(ready.message)
                 if held is None:
                     go.append(ready)
                     continue
-                billing.record_usage(message_ref=ready.message.ref, sent=False)
+                release.append(billing.Usage(message_ref=ready.message.ref, sent=False))
                 if held == Code.CAMPAIGN_STOPPED:
                     preparer.skip(ready.message, held)
                 else:
                     preparer.wait(ready.message, ready.message.send_at, held)
+            if release:
+                with transaction.atomic():
+                    billing.record_usages(usages=release)
+                    preparer.flush()
             if not go:
                 continue
             started = time.monotonic()
             results = channels.send_messages(account=account, messages=[r.outbound for r in go], sender=sender)
             latency = int((time.monotonic() - started) * 1000 / len(go))
-            with transaction.atomic():
-                attempts: list[MessageAttempt] = []
-                for ready, result in zip(go, results, strict=True):
-                    _record(ready, result, token=token, latency_ms=latency, batch=batch, attempts=attempts)
-                MessageAttempt.objects.bulk_create(attempts)
+            _record_chunk(go, results, token=token, latency_ms=latency, batch=batch)
+
+
+def _first_clicks(messages: list[Message]) -> dict[tuple[int, int], dt.datetime | None]:
+    """(campaign, order) -> when the first message's review link was clicked, for the reminders of a batch."""
+    reminders = [m for m in messages if m.step == 2]
+    if not reminders:
+        return {}
+    rows = Message.objects.filter(
+        step=1, campaign_id__in={m.campaign_id for m in reminders}, order_id__in={m.order_id for m in reminders}
+    ).values_list("campaign_id", "order_id", "clicked_at")
+    return {(campaign_id, order_id): clicked for campaign_id, order_id, clicked in rows}
 
 
 def dispatch_batch(
@@ -749,29 +993,49 @@ def dispatch_batch(
         return result
     messages = list(
         Message.objects.filter(pk__in=ids, lease_token=token, status=MessageStatus.SENDING)
-        .select_related("campaign", "campaign__merchant", "order", "order__store", "order__buyer", "buyer")
-        .prefetch_related("campaign__plan_steps__account", "campaign__variants", "order__items")
+        .select_related("order", "order__store", "buyer")
+        .prefetch_related("order__items")
         .order_by("send_at", "pk")
     )
+    # The batch's few campaigns (with merchant, plan and variants) loaded once and shared by their messages.
+    campaigns = {
+        c.pk: c
+        for c in Campaign.objects.filter(pk__in={m.campaign_id for m in messages})
+        .select_related("merchant")
+        .prefetch_related("plan_steps__account", "variants")
+    }
+    other_buyers = {m.order.buyer_id for m in messages if m.order.buyer_id not in (None, m.buyer_id)}
+    buyers = {b.pk: b for b in Buyer.objects.filter(pk__in=other_buyers)} if other_buyers else {}
+    for message in messages:
+        message.campaign = campaigns[message.campaign_id]
+        if message.order.buyer_id is not None:
+            message.order.buyer = (
+                message.buyer if message.order.buyer_id == message.buyer_id else buyers[message.order.buyer_id]
+            )
     flags = StopFlags({m.campaign_id for m in messages}, {m.merchant_id for m in messages})
     preparer = Preparer(token=token, now=now, flags=flags, result=result)
+    preparer.first_clicks = _first_clicks(messages)
     facts_by_merchant = {
         merchant_id: BatchFacts(merchant_id, [m.order for m in messages if m.merchant_id == merchant_id])
         for merchant_id in {m.merchant_id for m in messages}
     }
-    groups: dict[int, list[Ready]] = defaultdict(list)
-    accounts = {}
+    candidates: list[Candidate] = []
     for message in messages:
         preparer.facts = facts_by_merchant[message.merchant_id]
         try:
-            ready = preparer.prepare(message)
+            candidate = preparer.prepare(message)
         except Exception:  # one broken message must not strand the batch: it waits, the rest goes on
             logger.exception("preparing message %s failed", message.pk)
             preparer.wait(message, now + dt.timedelta(minutes=15), Code.RETRYING, "internal error")
             continue
-        if ready is not None:
-            groups[ready.account.pk].append(ready)
-            accounts[ready.account.pk] = ready.account
+        if candidate is not None:
+            candidates.append(candidate)
+    preparer.flush()
+    groups: dict[int, list[Ready]] = defaultdict(list)
+    accounts = {}
+    for ready in preparer.gate(candidates):
+        groups[ready.account.pk].append(ready)
+        accounts[ready.account.pk] = ready.account
     for account_id, group in groups.items():
         _send_group(accounts[account_id], group, token=token, flags=flags, preparer=preparer)
     return result

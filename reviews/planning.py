@@ -252,27 +252,31 @@ def plan_due_messages(*, now: dt.datetime | None = None) -> PlanResult:
 
 def plan_reminder(*, message: Message, sent_at: dt.datetime) -> None:
     """After a first message went out: the reminder row (if the campaign has one), idempotently."""
-    campaign = message.campaign
-    if not campaign.reminder_days or message.step != 1:
-        return
-    due = sent_at + dt.timedelta(days=campaign.reminder_days)
-    _insert(
-        [
-            Message(
-                merchant_id=message.merchant_id,
-                campaign_id=message.campaign_id,
-                order_id=message.order_id,
-                buyer_id=message.buyer_id,
-                step=2,
-                status=MessageStatus.PLANNED,
-                country=message.country,
-                identity=message.identity,
-                variant=message.variant,
-                channel=message.channel,
-                account_id=message.account_id,
-                plan_index=0,
-                send_at=due,
-                estimated=message.estimated,
-            )
-        ]
-    )
+    plan_reminders(messages=[message], sent_at=sent_at)
+
+
+def plan_reminders(*, messages: list[Message], sent_at: dt.datetime) -> None:
+    """After first messages went out: their reminder rows (where the campaign has one) in one
+    INSERT … ON CONFLICT DO NOTHING."""
+    rows = [
+        Message(
+            merchant_id=message.merchant_id,
+            campaign_id=message.campaign_id,
+            order_id=message.order_id,
+            buyer_id=message.buyer_id,
+            step=2,
+            status=MessageStatus.PLANNED,
+            country=message.country,
+            identity=message.identity,
+            variant=message.variant,
+            channel=message.channel,
+            account_id=message.account_id,
+            plan_index=0,
+            send_at=sent_at + dt.timedelta(days=message.campaign.reminder_days),
+            estimated=message.estimated,
+        )
+        for message in messages
+        if message.campaign.reminder_days and message.step == 1
+    ]
+    if rows:
+        _insert(rows)

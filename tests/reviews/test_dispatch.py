@@ -20,13 +20,6 @@ from tests.factories.reviews import PlanStepFactory, approved_template
 pytestmark = pytest.mark.django_db
 
 
-def _zone_where_it_is_midday() -> str:
-    """A buyer's time zone in which SMS and WhatsApp windows are open now, whatever the hour of the run."""
-    offset = 12 - timezone.now().hour  # Etc/GMT names invert the sign: Etc/GMT-3 is UTC+3
-    offset = offset - 24 if offset > 12 else offset
-    return "UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"
-
-
 def _plan(shop, n=1, **order_fields):
     orders = [shop.order(days_ago=6, **order_fields) for _ in range(n)]
     planning.plan_due_messages()
@@ -169,11 +162,18 @@ def test_a_lost_smtp_answer_is_unknown_and_never_resent(shop):
         assert dispatch.dispatch_due(max_seconds=5).claimed == 0
 
 
+def _afternoon_zone() -> str:
+    """A fixed-offset zone where it is early afternoon now: the US SMS hours (08:00-21:00 local) are open
+    whenever the suite runs."""
+    offset = (13 - timezone.now().hour + 12) % 24 - 12
+    return f"Etc/GMT{-offset:+d}" if offset else "UTC"
+
+
 def test_a_missing_email_falls_back_to_sms(shop, fake):
     sms = twilio_account(shop.merchant, fake)
     approved_template(shop.merchant, channel="sms", locale="en")
     PlanStepFactory(campaign=shop.campaign, channel="sms", account=sms, position=1)
-    (order,) = _plan(shop, buyer_fields={"email": "", "phone": "+14155550100", "time_zone": _zone_where_it_is_midday()})
+    (order,) = _plan(shop, buyer_fields={"email": "", "phone": "+14155550100", "time_zone": _afternoon_zone()})
     assert dispatch.dispatch_due(max_seconds=5).sent == 1
     message = Message.objects.get(order=order)
     assert (message.status, message.channel) == (MessageStatus.SENT, "sms")
@@ -191,7 +191,7 @@ def test_whatsapp_63016_falls_back_to_sms_once(shop, fake):
     PlanStepFactory(campaign=shop.campaign, country="US", channel="whatsapp", account=whatsapp, position=0)
     PlanStepFactory(campaign=shop.campaign, country="US", channel="sms", account=sms, position=1)
     fake.state.whatsapp_window_closed.add("+14155550100")
-    (order,) = _plan(shop, buyer_fields={"phone": "+14155550100", "time_zone": _zone_where_it_is_midday()})
+    (order,) = _plan(shop, buyer_fields={"phone": "+14155550100", "time_zone": _afternoon_zone()})
 
     dispatch.dispatch_due(max_seconds=5)
     message = Message.objects.get(order=order)
