@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
@@ -229,8 +230,10 @@ def on_delivery_event(
     detail: str = "",
 ) -> None:  # fmt: skip
     """channels' listener: a provider's news about one of our messages moves its status forward."""
-    if not message_ref:
-        return
+    try:
+        uuid.UUID(str(message_ref))
+    except ValueError:
+        return  # not one of ours (a provider echoes whatever metadata a sender set): nothing to move
     rows = Message.objects.filter(merchant_id=merchant_id, message_ref=message_ref)
     now = timezone.now()
     if event_type in ("sent", "delivered"):

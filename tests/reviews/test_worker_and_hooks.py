@@ -156,3 +156,14 @@ def test_api_refuses_an_account_of_another_merchant_and_deleting_an_active_campa
     assert "plan" in response.json()["errors"]
     response = api_a.delete(reverse("reviews-api:campaign-detail", args=[shop.campaign.pk]))
     assert response.status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("reference", ["", "not-a-uuid", "canary-7f3a"])
+def test_a_delivery_event_naming_no_message_of_ours_is_ignored_quietly(shop, reference):
+    # providers echo whatever metadata a sender set; a reference that is not a UUID used to raise in the task
+    order = shop.order(days_ago=6)
+    planning.plan_due_messages()
+    services.on_delivery_event(merchant_id=shop.merchant.pk, message_ref=reference, event_type="bounced",
+                               occurred_at=timezone.now())  # fmt: skip
+    assert Message.objects.get(order=order).status == MessageStatus.PLANNED
