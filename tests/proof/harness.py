@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import socket
@@ -29,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "test-artefacts"
 SOAK = os.environ.get("LINKSTAR_SOAK", "") not in ("", "0")
 REF_HEADER = b"X-Linkstar-Ref:"
+
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
 
 
 def scale(ci: int | float, soak: int | float):
@@ -272,3 +275,30 @@ class Kicker:
 
     def close(self) -> None:
         self.app.close()
+
+
+class Loops:
+    """`python -m tests.proof.loops WHAT SECONDS` in child processes (see loops.py); `results()` waits."""
+
+    def __init__(self, what: str, seconds: float, count: int, env: dict[str, str]):
+        self.seconds = seconds
+        self.processes = [
+            subprocess.Popen([sys.executable, "-m", "tests.proof.loops", what, str(seconds)], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, text=True)
+            for _ in range(count)
+        ]  # fmt: skip
+
+    def running(self) -> bool:
+        return any(p.poll() is None for p in self.processes)
+
+    def results(self) -> list[dict]:
+        outputs = [p.communicate(timeout=self.seconds * 10 + 120)[0] for p in self.processes]
+        if any(p.returncode for p in self.processes):
+            raise RuntimeError(f"a loop failed: {[p.returncode for p in self.processes]}")
+        return [json.loads(out.strip().splitlines()[-1]) for out in outputs]
+
+    def kill(self) -> None:
+        for p in self.processes:
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=10)
