@@ -9,6 +9,7 @@ Other apps call (keyword-only arguments):
     suppress(*, merchant, channel, address=..., reason=..., ...) -> SuppressionEntry
     unsuppress(*, merchant, channel, address=...) -> int
     erase_addresses(*, merchant, address_hashes) -> int
+    erase_recipient(*, merchant, email="", phone="") -> int        # a buyer's erasure
     build_unsubscribe_url(*, merchant_id, message_ref, channel, address, language="en") -> str
 """
 
@@ -459,6 +460,32 @@ def erase_addresses(*, merchant, address_hashes: Sequence[str]) -> int:
     count = OutboxMessage.objects.for_merchant(merchant).filter(message_ref__in=refs).update(to="")
     count += SuppressionEntry.objects.for_merchant(merchant).filter(address_hash__in=hashes).update(address="")
     count += SentMessage.objects.for_merchant(merchant).filter(recipient_hash__in=hashes).update(recipient="")
+    return count
+
+
+def erase_recipient(*, merchant, email: str = "", phone: str = "") -> int:
+    """A buyer's erasure: their addresses stay suppressed by hash only (never contacted again, even when
+    re-imported), and every clear-text copy here is forgotten: sent-message recipients, outbox copies,
+    suppression entries and the payloads of their delivery events. Run inside the erasure's transaction;
+    sends to these addresses that already started finish first (address locks), none starts afterwards.
+    """
+    hashes = []
+    for channel, address in ((Channel.EMAIL, email), (Channel.SMS, phone), (Channel.WHATSAPP, phone)):
+        if not address:
+            continue
+        try:
+            _normalized, digest = hash_address(merchant_id=merchant.pk, channel=channel, address=address)
+        except InvalidAddress:
+            continue
+        suppress(
+            merchant=merchant, channel=channel, address_hash=digest, reason=SuppressionEntry.Reason.ERASED,
+            source=_("Personal data erased"),
+        )  # fmt: skip
+        hashes.append(digest)
+    if not hashes:
+        return 0
+    count = erase_addresses(merchant=merchant, address_hashes=hashes)
+    count += DeliveryEvent.objects.for_merchant(merchant).filter(recipient_hash__in=hashes).update(payload={})
     return count
 
 
