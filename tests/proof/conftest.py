@@ -35,8 +35,9 @@ def add_orders(shop: Shop, count: int, *, prefix: str = "o", days_ago: float = 6
     emails = [f"{prefix}{merchant.pk}-{start + i}@buyers.example" for i in range(count)]
     buyers = Buyer.objects.bulk_create(
         [
-            Buyer(merchant=merchant, store=store, key=f"id:{prefix}{merchant.pk}-{start + i}", name=f"Buyer {start + i}", first_name="Sam",
-                  email=e, email_hash=email_hash(merchant.pk, e), country="US", language="en", time_zone="UTC")
+            Buyer(merchant=merchant, store=store, key=f"id:{prefix}{merchant.pk}-{start + i}",
+                  name=f"Buyer {start + i}", first_name="Sam", email=e, email_hash=email_hash(merchant.pk, e),
+                  country="US", language="en", time_zone="UTC")
             for i, e in enumerate(emails)
         ],
         batch_size=2000,
