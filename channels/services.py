@@ -577,7 +577,9 @@ def _store_event(*, merchant_id: int, account_id: int | None, event: ProviderEve
             )
     except IntegrityError:
         return None
-    transaction.on_commit(lambda: _queue_processing(row.pk))
+    # robust: with the broker down the provider still gets its 2xx (the event is stored); the sweep below
+    # processes what no task picked up
+    transaction.on_commit(lambda: _queue_processing(row.pk), robust=True)
     return row
 
 
@@ -665,6 +667,19 @@ def _apply_event_to_message(event_id: int, *, force: bool = False) -> None:
             DeliveryEvent.objects.filter(pk=event.pk).update(sent_message=sent)
     if sent is not None and event.event_type in STATUS_BY_EVENT and (force or event.processed_at is None):
         advance_status(sent_message_id=sent.pk, status=STATUS_BY_EVENT[event.event_type], at=event.occurred_at)
+
+
+def process_pending_delivery_events(*, older_than: dt.timedelta = dt.timedelta(minutes=1), limit: int = 5000) -> int:
+    """The beat sweep: stored events no task processed (the broker was down or lost its queue)."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        DeliveryEvent.objects.filter(processed_at__isnull=True, received_at__lt=cutoff)
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for event_id in ids:
+        process_delivery_event(event_id=event_id)
+    return len(ids)
 
 
 def process_delivery_event(*, event_id: int) -> None:

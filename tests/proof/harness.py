@@ -302,3 +302,77 @@ class Loops:
             if p.poll() is None:
                 p.kill()
                 p.wait(timeout=10)
+
+
+def _reset_pools(app) -> None:
+    app.pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+class TestProcessBroker:
+    """Points this process's Celery app (the live server's `.delay()` calls) at the test's own broker, not
+    eagerly; restores the session's broker and eager mode afterwards."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def __enter__(self):
+        from linkstar.celery import app
+
+        self.saved = (os.environ.get("CELERY_BROKER_URL"), app.conf.broker_url, app.conf.task_always_eager)
+        os.environ["CELERY_BROKER_URL"] = app.conf.broker_url = self.url
+        app.conf.task_always_eager = False
+        app.conf.broker_connection_retry = False
+        _reset_pools(app)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from linkstar.celery import app
+
+        env, url, eager = self.saved
+        if env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = env
+        app.conf.broker_url, app.conf.task_always_eager = url, eager
+        app.conf.broker_connection_retry = True
+        _reset_pools(app)
+
+
+class Prober:
+    """Calls a few URLs of a live server in a loop from a thread; keeps (time, name, status, Retry-After)."""
+
+    def __init__(self, base: str, probes: dict, interval: float = 0.1):
+        self.base, self.probes, self.interval = base, probes, interval
+        self.answers: list[tuple[float, str, int, str]] = []
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import requests
+
+        session = requests.Session()
+        while not self.stop_event.is_set():
+            for name, build in self.probes.items():
+                method, path, kwargs = build()
+                try:
+                    response = session.request(method, self.base + path, timeout=20, **kwargs)
+                    self.answers.append(
+                        (time.time(), name, response.status_code, response.headers.get("Retry-After", ""))
+                    )
+                except requests.RequestException as exc:
+                    self.answers.append((time.time(), name, -1, type(exc).__name__))
+            time.sleep(self.interval)
+
+    def __enter__(self) -> Prober:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout=60)
+
+    def bad(self) -> list:
+        """Answers that break the promise: any 5xx but a 503 with Retry-After, or no answer at all."""
+        return [a for a in self.answers if a[2] < 0 or (a[2] >= 500 and not (a[2] == 503 and a[3]))]
