@@ -376,3 +376,46 @@ class Prober:
     def bad(self) -> list:
         """Answers that break the promise: any 5xx but a 503 with Retry-After, or no answer at all."""
         return [a for a in self.answers if a[2] < 0 or (a[2] >= 500 and not (a[2] == 503 and a[3]))]
+
+
+class Gunicorn:
+    """The web app in its own gunicorn process (sync workers) on a free port."""
+
+    def __init__(self, env: dict[str, str], workers: int = 2):
+        self.port = free_port()
+        self.env, self.workers = env, workers
+        self.process: subprocess.Popen | None = None
+        ARTEFACTS.mkdir(exist_ok=True)
+        self.log = ARTEFACTS / "gunicorn.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Gunicorn:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "linkstar.wsgi", "-b", f"127.0.0.1:{self.port}",
+                 "-w", str(self.workers), "--timeout", "90"],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        import requests
+
+        def up() -> bool:
+            try:
+                return requests.get(self.url + "/healthz", timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
+        if not wait_for(up, timeout=60, interval=0.3):
+            raise RuntimeError("gunicorn did not start")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
