@@ -64,7 +64,7 @@ def make_shops(sink, *, merchants: int, orders_each: int, fund_amount: str = "10
         BudgetCapFactory(merchant=merchant, allowed_countries=["US"], countries_follow_stores=False)
         fund(merchant, fund_amount)
         store = StoreFactory(merchant=merchant, name=f"Proof store {index}", postal_address="1 Proof Road, HK")
-        account = smtp_account(merchant, sink, timeout=10)
+        account = smtp_account(merchant, sink, timeout=30)
         approved_template(merchant, channel="email", locale="en")
         campaign = CampaignFactory(merchant=merchant, cap_messages=100)
         PlanStepFactory(campaign=campaign, channel="email", account=account, position=0)

@@ -27,6 +27,7 @@ from tests.proof.harness import (
     Sink,
     TestProcessBroker,
     child_env,
+    drain,
     report,
     scale,
 )
@@ -79,11 +80,7 @@ def test_broker_outage_loses_nothing_sends_nothing_twice_and_the_api_answers_503
                 else:
                     redis.command("FLUSHALL")
                 gap_end = time.time()
-                drain_started = time.monotonic()
-                while Message.objects.filter(status__in=[MessageStatus.PLANNED, MessageStatus.SENDING]).exists():
-                    assert time.monotonic() - drain_started < scale(90, 600), "dispatch did not drain"
-                    beat.kick()
-                    time.sleep(1.0)
+                retried = drain(beat, scale(90, 600))
                 time.sleep(1.0)
             swept = process_pending_delivery_events(older_than=__import__("datetime").timedelta(0))
         finally:
@@ -107,6 +104,7 @@ def test_broker_outage_loses_nothing_sends_nothing_twice_and_the_api_answers_503
         messages=total,
         sent=by_status.get(MessageStatus.SENT, 0),
         unknown=by_status.get(MessageStatus.UNKNOWN, 0),
+        retried_after_wait=retried,
         duplicates=duplicates,
         lost=len(lost),
         answers_in_gap={f"{n}:{c}": sum(1 for a in in_gap if (a[1], a[2]) == (n, c)) for n, c in

@@ -15,7 +15,6 @@ import requests
 from django.db import connection
 from django.db.models import Count
 from django.urls import reverse
-from django.utils import timezone
 
 from channels.models import DeliveryEvent, SentMessage
 from channels.services import process_pending_delivery_events
@@ -31,6 +30,7 @@ from tests.proof.harness import (
     RedisServer,
     Sink,
     child_env,
+    drain,
     report,
     scale,
     wait_for,
@@ -47,15 +47,6 @@ def _terminate_backends() -> int:
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
         return cursor.fetchone()[0]
-
-
-def _drain(beat) -> None:
-    """Beat kicks until nothing is due now and nothing is claimed (leases expire into `unknown`)."""
-    started = time.monotonic()
-    while Message.objects.due(timezone.now()).exists() or Message.objects.filter(status=MessageStatus.SENDING).exists():
-        assert time.monotonic() - started < scale(120, 900), "dispatch did not drain"
-        beat.kick()
-        time.sleep(1.0)
 
 
 class Provider(threading.Thread):
@@ -130,11 +121,7 @@ def test_database_faults_lose_nothing_duplicate_nothing_and_need_no_restart():
                     proxy.resume()
                     beat.kick()
                     time.sleep(1.0)
-                _drain(beat)
-                # messages a database error sent back to wait (retry in 15 minutes) go when their time comes:
-                # bring that time forward and let beat and the workers finish them
-                retried_later = Message.objects.filter(status=MessageStatus.PLANNED).update(send_at=timezone.now())
-                _drain(beat)
+                retried_later = drain(beat, scale(120, 900))  # a database error sends some back to wait
                 provider.join(timeout=scale(120, 900))
                 ready = requests.get(web.url + "/readyz", timeout=10).status_code
                 alive = all(p.poll() is None for p in [w.process for w in workers] + [web.process])

@@ -11,7 +11,7 @@ from django.db.models import Count
 
 from reviews.models import Message, MessageStatus
 from tests.proof.conftest import add_orders, make_shops
-from tests.proof.harness import ROOT, Sink, child_env, report, scale
+from tests.proof.harness import ROOT, Sink, child_env, finish_in_process, report, scale
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -33,6 +33,7 @@ def test_two_beats_plan_and_send_exactly_one_message_per_campaign_order_and_step
             add_orders(shop, late // waves + (late % waves if wave == waves - 1 else 0), prefix=f"late{wave}-")
         outputs = [json.loads(b.communicate(timeout=seconds + 120)[0].strip().splitlines()[-1]) for b in beats]
         assert all(b.returncode == 0 for b in beats)
+        retried = finish_in_process()
         counts = sink.counts()
 
     per_key = Message.objects.values("campaign_id", "order_id", "step").annotate(n=Count("pk"))
@@ -45,6 +46,7 @@ def test_two_beats_plan_and_send_exactly_one_message_per_campaign_order_and_step
         orders=orders_total,
         beats=2,
         seconds=seconds,
+        retried_after_wait=retried,
         planned_by_beat=[o["planned"] for o in outputs],
         sent_by_beat=[o["sent"] for o in outputs],
         messages=Message.objects.count(),

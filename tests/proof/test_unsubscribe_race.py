@@ -13,7 +13,7 @@ from channels.unsubscribe import token_for
 from reviews import planning
 from reviews.models import Message, MessageStatus
 from tests.proof.conftest import make_shops
-from tests.proof.harness import Loops, Sink, child_env, report, scale, wait_for
+from tests.proof.harness import Loops, Sink, child_env, finish_in_process, report, scale, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -81,6 +81,7 @@ def test_no_send_starts_after_an_unsubscribe_commits():
             loops.results()
         finally:
             loops.kill()
+        retried = finish_in_process()
         starts = {ref: list(times) for ref, times in sink.starts.items()}
 
     after_commit = [ref for ref, at in committed.items() if any(t > at for t in starts.get(ref, []))]
@@ -91,6 +92,7 @@ def test_no_send_starts_after_an_unsubscribe_commits():
         "unsubscribe_race",
         unsubscribes=len(committed),
         messages=racers + others,
+        retried_after_wait=retried,
         sent_before_unsubscribe=before_commit,
         refused_after_unsubscribe=refused,
         sends_started_after_commit=len(after_commit),
