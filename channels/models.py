@@ -181,6 +181,7 @@ class SuppressionEntry(MerchantOwned):
         STOP_KEYWORD = "stop_keyword", _("STOP reply")
         MANUAL = "manual", _("Added by the merchant")
         INVALID = "invalid", _("Invalid address")
+        ERASED = "erased", _("Personal data erased")
 
     class Scope(models.TextChoices):
         ALL = "all", _("All messages")

@@ -9,6 +9,7 @@ Other apps call (keyword-only arguments):
     suppress(*, merchant, channel, address=..., reason=..., ...) -> SuppressionEntry
     unsuppress(*, merchant, channel, address=...) -> int
     erase_addresses(*, merchant, address_hashes) -> int
+    erase_recipient(*, merchant, email="", phone="") -> int        # a buyer's erasure
     build_unsubscribe_url(*, merchant_id, message_ref, channel, address, language="en") -> str
 """
 
@@ -16,13 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 import uuid
 from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -127,6 +129,46 @@ def _record_account_health(account: ChannelAccount, results: Sequence[SendResult
         account.status = ChannelAccount.Status.ACTIVE
 
 
+# -- address locks: a suppression never races a send ------------------------------------------
+# A send holds a shared advisory lock on each of its addresses from the suppression check until the
+# provider has answered; `suppress()` (unsubscribe, STOP, complaint, erasure) takes the same lock
+# exclusively inside its transaction. So a suppression either commits before the check (and the message
+# is refused) or waits until the send that already started is done: no send starts after it commits.
+
+
+def _address_lock_key(merchant_id: int, channel: str, digest: str) -> int:
+    raw = hashlib.sha256(f"address:{merchant_id}:{channel}:{digest}".encode()).digest()[:8]
+    return int.from_bytes(raw, "big", signed=True)
+
+
+def _lock_addresses_for_send(keys: list[int]) -> list[int]:
+    """Session-level shared locks (outside any transaction); returns what `_unlock_addresses` must free."""
+    if not keys or connection.vendor != "postgresql":
+        return []
+    keys = sorted(set(keys))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock_shared(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", [keys])
+    return keys
+
+
+def _unlock_addresses(keys: list[int]) -> None:
+    if not keys:
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock_shared(k) FROM unnest(%s::bigint[]) AS k", [keys])
+    except DatabaseError:  # the connection is gone, and its session locks with it
+        logger.warning("could not release address locks (connection lost)")
+
+
+def _lock_address_for_suppression(merchant_id: int, channel: str, digest: str) -> None:
+    """Inside the suppression's transaction: waits for sends to this address that already started."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_address_lock_key(merchant_id, channel, digest)])
+
+
 # -- sending ---------------------------------------------------------------------------------
 STATUS_BY_OUTCOME = {
     Outcome.ACCEPTED: SentMessage.Status.SENT,
@@ -169,19 +211,26 @@ def send_messages(
         except InvalidAddress as exc:
             results[i] = SendResult.permanent(INVALID_ADDRESS, str(exc))
 
-    blocked = suppressed_scopes(
-        merchant_id=account.merchant_id, pairs={(messages[i].channel, h) for i, (_n, h) in hashes.items()}
+    locked = _lock_addresses_for_send(
+        [_address_lock_key(account.merchant_id, messages[i].channel, h) for i, (_n, h) in hashes.items()]
     )
-    for i, (_normalized, digest) in hashes.items():
-        scope = blocked.get((messages[i].channel, digest))
-        if scope and (scope == SuppressionEntry.Scope.ALL or messages[i].message_class == "review_request"):
-            results[i] = SendResult.permanent(SUPPRESSED, _("The recipient is on the suppression list."))
+    try:
+        blocked = suppressed_scopes(
+            merchant_id=account.merchant_id, pairs={(messages[i].channel, h) for i, (_n, h) in hashes.items()}
+        )
+        for i, (_normalized, digest) in hashes.items():
+            scope = blocked.get((messages[i].channel, digest))
+            if scope and (scope == SuppressionEntry.Scope.ALL or messages[i].message_class == "review_request"):
+                results[i] = SendResult.permanent(SUPPRESSED, _("The recipient is on the suppression list."))
 
-    to_send = [i for i, r in enumerate(results) if r is None]
+        to_send = [i for i, r in enumerate(results) if r is None]
+        if to_send:
+            with contextlib.nullcontext(sender) if sender is not None else get_sender(account) as open_sender:
+                for i in to_send:
+                    results[i] = _send_one(open_sender, messages[i])
+    finally:
+        _unlock_addresses(locked)
     if to_send:
-        with contextlib.nullcontext(sender) if sender is not None else get_sender(account) as open_sender:
-            for i in to_send:
-                results[i] = _send_one(open_sender, messages[i])
         _record_sent(account, [(messages[i], results[i], hashes.get(i)) for i in to_send])
         _record_account_health(account, [results[i] for i in to_send])
         _suppress_from_results(account, [(messages[i], results[i]) for i in to_send])
@@ -363,6 +412,7 @@ def suppress(
         merchant_id=merchant.pk, channel=channel, address=address, address_hash=address_hash
     )
     with transaction.atomic():
+        _lock_address_for_suppression(merchant.pk, channel, digest)
         entry, created = SuppressionEntry.objects.select_for_update().get_or_create(
             merchant=merchant,
             channel=channel,
@@ -410,6 +460,32 @@ def erase_addresses(*, merchant, address_hashes: Sequence[str]) -> int:
     count = OutboxMessage.objects.for_merchant(merchant).filter(message_ref__in=refs).update(to="")
     count += SuppressionEntry.objects.for_merchant(merchant).filter(address_hash__in=hashes).update(address="")
     count += SentMessage.objects.for_merchant(merchant).filter(recipient_hash__in=hashes).update(recipient="")
+    return count
+
+
+def erase_recipient(*, merchant, email: str = "", phone: str = "") -> int:
+    """A buyer's erasure: their addresses stay suppressed by hash only (never contacted again, even when
+    re-imported), and every clear-text copy here is forgotten: sent-message recipients, outbox copies,
+    suppression entries and the payloads of their delivery events. Run inside the erasure's transaction;
+    sends to these addresses that already started finish first (address locks), none starts afterwards.
+    """
+    hashes = []
+    for channel, address in ((Channel.EMAIL, email), (Channel.SMS, phone), (Channel.WHATSAPP, phone)):
+        if not address:
+            continue
+        try:
+            _normalized, digest = hash_address(merchant_id=merchant.pk, channel=channel, address=address)
+        except InvalidAddress:
+            continue
+        suppress(
+            merchant=merchant, channel=channel, address_hash=digest, reason=SuppressionEntry.Reason.ERASED,
+            source=_("Personal data erased"),
+        )  # fmt: skip
+        hashes.append(digest)
+    if not hashes:
+        return 0
+    count = erase_addresses(merchant=merchant, address_hashes=hashes)
+    count += DeliveryEvent.objects.for_merchant(merchant).filter(recipient_hash__in=hashes).update(payload={})
     return count
 
 
@@ -501,7 +577,9 @@ def _store_event(*, merchant_id: int, account_id: int | None, event: ProviderEve
             )
     except IntegrityError:
         return None
-    transaction.on_commit(lambda: _queue_processing(row.pk))
+    # robust: with the broker down the provider still gets its 2xx (the event is stored); the sweep below
+    # processes what no task picked up
+    transaction.on_commit(lambda: _queue_processing(row.pk), robust=True)
     return row
 
 
@@ -589,6 +667,19 @@ def _apply_event_to_message(event_id: int, *, force: bool = False) -> None:
             DeliveryEvent.objects.filter(pk=event.pk).update(sent_message=sent)
     if sent is not None and event.event_type in STATUS_BY_EVENT and (force or event.processed_at is None):
         advance_status(sent_message_id=sent.pk, status=STATUS_BY_EVENT[event.event_type], at=event.occurred_at)
+
+
+def process_pending_delivery_events(*, older_than: dt.timedelta = dt.timedelta(minutes=1), limit: int = 5000) -> int:
+    """The beat sweep: stored events no task processed (the broker was down or lost its queue)."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        DeliveryEvent.objects.filter(processed_at__isnull=True, received_at__lt=cutoff)
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for event_id in ids:
+        process_delivery_event(event_id=event_id)
+    return len(ids)
 
 
 def process_delivery_event(*, event_id: int) -> None:

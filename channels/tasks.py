@@ -11,6 +11,13 @@ def process_delivery_event_task(event_id: int) -> None:
 
 
 @shared_task
+def process_pending_delivery_events_task() -> int:
+    from .services import process_pending_delivery_events
+
+    return process_pending_delivery_events()
+
+
+@shared_task
 def confirm_sns_subscription_task(account_id: int, subscribe_url: str) -> None:
     from .webhooks.sns import confirm_subscription
 

@@ -51,8 +51,20 @@ def is_outage(exc: BaseException | None) -> bool:
     """A database or broker that cannot be reached right now (worth retrying), not a bug."""
     from django.db import InterfaceError, OperationalError
     from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
 
-    return isinstance(exc, OperationalError | InterfaceError | BrokerError | ConnectionError | TimeoutError)
+    # Redis (the cache behind rate limits, and often the broker) raises its own errors, not the builtins
+    return isinstance(
+        exc,
+        OperationalError
+        | InterfaceError
+        | BrokerError
+        | ConnectionError
+        | TimeoutError
+        | RedisConnectionError
+        | RedisTimeoutError,
+    )
 
 
 def outage_response(request):

@@ -29,9 +29,14 @@ def _export_messages(buyer):
 
 
 def _stop_messages_of_buyer(buyer):
+    """Erasure (inside its transaction): waiting messages are skipped, and the buyer's addresses are
+    suppressed by hash and forgotten by channels, so in-flight sends stop and a re-import stays quiet."""
+    from channels.services import erase_recipient
+
     from .services import stop_messages_of_buyer
 
     stop_messages_of_buyer(buyer)
+    erase_recipient(merchant=buyer.merchant, email=buyer.email, phone=buyer.phone)
 
 
 def _order_section(request, order):

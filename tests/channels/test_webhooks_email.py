@@ -301,3 +301,25 @@ def test_ses_subscription_is_confirmed_by_visiting_the_subscribe_url(
         response = post_sns(client, ses, payloads.sns_subscription(fake))
     assert response.status_code == 200
     assert fake.state.sns_confirmations == [{"Action": "ConfirmSubscription", "Token": "2336412f"}]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_stored_while_the_broker_is_away_are_applied_by_the_sweep(client, postmark):
+    """The event is stored (and the provider answered 2xx) even when queueing fails; the beat sweep applies it."""
+    import datetime as dt
+    from unittest import mock
+
+    sent = sent_for(postmark)
+    with mock.patch("channels.services._queue_processing", side_effect=ConnectionError("broker down")):
+        response = post_json(
+            client, hook(postmark, "postmark", "tracking"), payloads.postmark_delivery(sent.message_ref),
+            HTTP_AUTHORIZATION=payloads.basic_auth("hooks:pm-secret"),
+        )  # fmt: skip
+    assert response.status_code == 200
+    event = DeliveryEvent.objects.get(sent_message=sent)
+    assert event.processed_at is None
+    assert services.process_pending_delivery_events(older_than=dt.timedelta(minutes=1)) == 0  # too recent yet
+    assert services.process_pending_delivery_events(older_than=dt.timedelta(0)) == 1
+    event.refresh_from_db()
+    sent.refresh_from_db()
+    assert event.processed_at is not None and sent.status == SentMessage.Status.DELIVERED

@@ -55,3 +55,21 @@ def test_queueing_work_while_the_broker_is_down_answers_503(client, monkeypatch)
     )
     assert response.status_code == 503
     assert response["Retry-After"]
+
+
+@pytest.mark.django_db
+def test_api_answers_503_when_the_cache_redis_is_unreachable(alice, settings):
+    """The API's rate limits live in Redis; Redis raises its own ConnectionError, which is an outage too."""
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    client = api_client_for(alice.api_key_plaintext)
+    client.raise_request_exception = False
+    try:
+        response = client.get("/api/v1/merchant")
+    finally:
+        caches["default"].close()
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
