@@ -13,7 +13,7 @@ from channels.models import ChannelAccount
 from orders.models import Store
 
 from . import services
-from .models import Campaign, CampaignStatus, Channel, Message, MessageStatus
+from .models import Campaign, CampaignStatus, Channel, Message, MessageStatus, ReceivedReview, ReviewSource
 from .services import CAMPAIGN_FIELDS
 
 
@@ -173,3 +173,55 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantS
         if filters["status"] and filters["status"] not in MessageStatus.values:
             raise ValidationError({"status": [f"one of {', '.join(MessageStatus.values)}"]})
         return rows.filter(**{k: v for k, v in filters.items() if v})
+
+
+class ReceivedReviewViewSet(mixins.ListModelMixin, MerchantScopedViewSet):
+    """Reviews the merchant reports back. `POST` one review object or a list of up to 1,000:
+    `{"order_id" or "asin", "rating": 1-5, "date": "YYYY-MM-DD", "title", "text", "sku"}`. All or nothing:
+    one bad item answers 400 with `errors` (index, field, message) and stores none. Each review marks its
+    order reviewed and is attributed to the request sent within the campaign's attribution window."""
+
+    MAX_ITEMS = 1000
+
+    class Output(serializers.ModelSerializer):
+        order_external_id = serializers.CharField(source="order.external_id", default=None, read_only=True)
+
+        class Meta:
+            model = ReceivedReview
+            fields = [
+                "id", "order", "order_external_id", "asin", "sku", "rating", "reviewed_on", "title", "text",
+                "source", "attributed_message", "created_at",
+            ]  # fmt: skip
+
+    queryset = ReceivedReview.objects.select_related("order").order_by("-reviewed_on", "-id")
+    serializer_class = Output
+    pagination_class = Page
+
+    def create(self, request):
+        items = request.data if isinstance(request.data, list) else [request.data]
+        if not items:
+            raise ValidationError({"detail": "Send one review or a list of reviews."})
+        if len(items) > self.MAX_ITEMS:
+            raise ValidationError({"detail": f"At most {self.MAX_ITEMS} reviews per request."})
+        report = services.import_reviews(
+            merchant=self.merchant,
+            rows=list(enumerate(items)),
+            source=ReviewSource.API,
+            all_or_nothing=True,
+        )
+        if report.errors:
+            errors = [{"index": e["line"], "field": e["field"], "message": e["message"]} for e in report.errors]
+            return Response(
+                {"detail": "Some reviews are invalid; none was stored.", "errors": errors},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(
+            {
+                "created": report.created,
+                "duplicates": report.duplicates,
+                "attributed": report.attributed,
+                "orders_marked": report.orders_marked,
+                "reviews": self.Output(report.reviews, many=True).data,
+            },
+            status=status.HTTP_201_CREATED,
+        )

@@ -40,6 +40,21 @@ def _order_section(request, order):
     return order_section(request, order)
 
 
+def _card_help_page(card) -> str | None:
+    """inserts' scan target: a card printed for an order opens that order's help page, unless the merchant
+    set their own help page for cards (their choice wins, as a campaign's own support page does)."""
+    if getattr(card, "order_id", None) is None:
+        return None
+    from inserts.services import settings_of
+
+    from .links import help_url
+
+    if settings_of(card.merchant).help_url:
+        return None
+
+    return help_url(order_id=card.order_id, from_card=True)
+
+
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Review campaigns")
@@ -47,6 +62,7 @@ class ReviewsConfig(AppConfig):
     def ready(self) -> None:
         from billing.hooks import register_shipping_countries_provider
         from channels.events import register_delivery_listener
+        from inserts.hooks import register_scan_target
         from orders.privacy import register_erasure_hook, register_export_section
         from orders.sections import OrderSection, register_order_section
 
@@ -55,3 +71,4 @@ class ReviewsConfig(AppConfig):
         register_export_section("messages", _export_messages)
         register_erasure_hook(_stop_messages_of_buyer)
         register_order_section(OrderSection("reviews/order_section.html", _order_section, order=50))
+        register_scan_target(_card_help_page)

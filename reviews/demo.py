@@ -7,16 +7,34 @@ running (`bash scripts/run`) the orders delivered days ago become messages witho
 - English seller: the Shopify store through the local SMTP sink of `run_fake_providers` (when the fakes
   are configured), the CSV store and Amazon through the Outbox, utility class.
 
-Idempotent: campaigns are found by name and left as they are (edits made in the demo survive).
+Buyers' side: due orders are planned and one dispatch pass runs (the outbox records instead of sending), then
+a few buyers "click" their review link and open the email, answer the satisfaction question (one unhappy,
+which opens a ticket), raise problems on the help page, and a few reviews come back (one by ASIN only).
+
+Idempotent: campaigns are found by name and left as they are (edits made in the demo survive); the buyers'
+side runs once per merchant (while it has no ticket yet).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
+
 from channels.models import ChannelAccount
-from orders.models import Platform, Store
+from orders.models import Order, Platform, Store
 
 from . import services
-from .models import Campaign, CampaignStatus
+from .models import (
+    Campaign,
+    CampaignStatus,
+    Message,
+    MessageStatus,
+    ReviewSource,
+    ServiceRecoveryTicket,
+    TicketReason,
+    TicketSource,
+)
 
 
 def _account(merchant, name: str) -> ChannelAccount | None:
@@ -54,7 +72,7 @@ def load(ctx) -> None:
             zh,
             "售后索评（全部店铺）",
             data={"message_class": "marketing", "delay_days": 5, "max_age_days": 45, "holdout_percent": 5,
-                  "reminder_days": 7},
+                  "reminder_days": 7, "satisfaction_check": True},
             steps=steps,
             stores=[],
             user=ctx.users.get("zh_owner"),
@@ -88,3 +106,74 @@ def load(ctx) -> None:
             user=ctx.users.get("en_owner"),
         )
     ctx.write(f"reviews: {made} demo campaigns activated; beat plans them every minute, workers send")
+    _buyers_side(ctx)
+
+
+HELP_TEXTS = {
+    TicketReason.DAMAGED: "The box was crushed and one of the mugs arrived broken. Photo attached in my email.",
+    TicketReason.WRONG_ITEM: "I ordered the blue one but received a grey one. Can I exchange it?",
+}
+
+
+def _buyers_side(ctx) -> None:
+    pending = [m for m in ctx.merchants.values() if not ServiceRecoveryTicket.objects.for_merchant(m).exists()]
+    if not pending:
+        return
+    services.plan_due_messages()
+    services.dispatch_due(max_seconds=15.0)
+    now = timezone.now()
+    for merchant in pending:
+        sent = list(
+            Message.objects.for_merchant(merchant)
+            .filter(step=1, status__in=[MessageStatus.SENT, MessageStatus.DELIVERED], channel="email")
+            .select_related("order", "order__store", "campaign")
+            .order_by("pk")[:6]
+        )
+        for index, message in enumerate(sent[:4]):
+            services.record_open(message_ref=message.ref)
+            if index < 3:
+                services.record_review_click(message_ref=message.ref)
+        if sent:
+            services.record_review_click(message_ref=sent[0].ref)  # a second click: counted, not re-stamped
+        answers = ["happy", "neutral", "unhappy"]
+        for message, answer in zip(sent[:3], answers, strict=False):
+            services.answer_satisfaction(order=message.order, message=message, answer=answer)
+        delivered = list(
+            Order.objects.for_merchant(merchant)
+            .filter(delivered_at__isnull=False, delivered_at__lte=now - dt.timedelta(days=3))
+            .exclude(store__platform=Platform.AMAZON)
+            .select_related("store", "buyer")
+            .order_by("-delivered_at")[:2]
+        )
+        tickets = 0
+        for (reason, text), order in zip(HELP_TEXTS.items(), delivered, strict=False):
+            message = next((m for m in sent if m.order_id == order.pk), None)
+            services.open_ticket(
+                order=order,
+                message=message,
+                reason=reason,
+                text=text,
+                source=TicketSource.HELP_PAGE,
+                language=(order.buyer.language if order.buyer else "") or order.store.default_language,
+            )
+            tickets += 1
+        rows = []
+        for line, message in enumerate(sent[3:5], start=1):
+            rows.append(
+                (line, {"order_id": message.order.external_id, "rating": 5 - line + 1, "date": now.date().isoformat(),
+                        "title": "Does what it says"})
+            )  # fmt: skip
+        amazon_item = (
+            Order.objects.for_merchant(merchant)
+            .filter(store__platform=Platform.AMAZON)
+            .exclude(items__product_id="")
+            .values_list("items__product_id", flat=True)
+            .first()
+        )
+        if amazon_item:
+            rows.append((len(rows) + 1, {"asin": amazon_item, "rating": 4, "date": now.date().isoformat()}))
+        report = services.import_reviews(merchant=merchant, rows=rows, source=ReviewSource.DEMO)
+        ctx.write(
+            f"reviews ({merchant.name}): {len(sent)} sent emails used for clicks and opens, {tickets} help-page "
+            f"tickets, {min(3, len(sent))} satisfaction answers, {report.created} reviews received"
+        )

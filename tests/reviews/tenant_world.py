@@ -1,4 +1,6 @@
-from reviews.models import MessageAttempt
+import datetime as dt
+
+from reviews.models import MessageAttempt, ReceivedReview, SatisfactionAnswer, ServiceRecoveryTicket, TicketEntry
 from tests.factories.channels import ChannelAccountFactory
 from tests.factories.reviews import CampaignFactory, MessageFactory, PlanStepFactory
 
@@ -17,4 +19,16 @@ def populate(side) -> None:
         merchant=merchant, message=message, number=1, channel="email", outcome="permanent_failure",
         detail=f"refused {side.canary}",
     )  # fmt: skip
-    side.objects.update(campaign=campaign, message=message)
+    ticket = ServiceRecoveryTicket.objects.create(
+        merchant=merchant, order=order, message=message, reason="damaged", source="help_page",
+        text=f"the mug arrived broken {side.canary}", photo=f"recovery/{merchant.pk}/world.jpg",
+    )  # fmt: skip
+    TicketEntry.objects.create(merchant=merchant, ticket=ticket, kind="note", text=f"called the buyer {side.canary}")
+    SatisfactionAnswer.objects.create(
+        merchant=merchant, order=order, message=message, answer="unhappy", answered_at=message.created_at
+    )
+    review = ReceivedReview.objects.create(
+        merchant=merchant, order=order, asin="B0CANARY01", rating=4, reviewed_on=dt.date(2026, 1, 5),
+        title=f"Warm socks {side.canary}", source="api", dedupe_key=f"world-{side.canary}",
+    )  # fmt: skip
+    side.objects.update(campaign=campaign, message=message, ticket=ticket, received_review=review)
