@@ -366,6 +366,7 @@ REVIEWS_BATCH_SIZE = env.int("REVIEWS_BATCH_SIZE", default=100)
 REVIEWS_SEND_CHUNK = env.int("REVIEWS_SEND_CHUNK", default=20)
 REVIEWS_MAX_ATTEMPTS = env.int("REVIEWS_MAX_ATTEMPTS", default=5)
 REVIEWS_STOP_CHECK_SECONDS = env.float("REVIEWS_STOP_CHECK_SECONDS", default=1.0)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["CampaignChannelEnum"] = "reviews.models.Channel"
 # Buyers' links (review, help, open pixel) stop working this many days after the message was rendered.
 REVIEWS_LINK_MAX_AGE_DAYS = env.int("REVIEWS_LINK_MAX_AGE_DAYS", default=120)
 # One open ticket per order and reason within this many hours; a help-page photo may be this large.

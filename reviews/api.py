@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import mixins, pagination, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -46,6 +47,7 @@ class CampaignViewSet(
 ):
     """Campaigns with their channel plan and variants. New campaigns are drafts; `POST …/status` moves them."""
 
+    @extend_schema_serializer(component_name="Campaign")
     class Output(serializers.ModelSerializer):
         plan = serializers.SerializerMethodField()
         variants = serializers.SerializerMethodField()
@@ -55,6 +57,7 @@ class CampaignViewSet(
             model = Campaign
             fields = ["id", "status", "stores", *CAMPAIGN_FIELDS, "plan", "variants", "created_at", "updated_at"]
 
+        @extend_schema_field(PlanStepSerializer(many=True))
         def get_plan(self, obj):
             return [
                 {"country": s.country, "position": s.position, "channel": s.channel, "account": s.account_id,
@@ -62,9 +65,11 @@ class CampaignViewSet(
                 for s in obj.plan_steps.all()
             ]  # fmt: skip
 
+        @extend_schema_field(VariantSerializer(many=True))
         def get_variants(self, obj):
             return [{"name": v.name, "weight": v.weight, "template_name": v.template_name} for v in obj.variants.all()]
 
+    @extend_schema_serializer(component_name="CampaignInput")
     class Input(serializers.ModelSerializer):
         plan = PlanStepSerializer(many=True, required=False)
         variants = VariantSerializer(many=True, required=False)
@@ -141,6 +146,7 @@ class CampaignViewSet(
 class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantScopedViewSet):
     """The outbox: filters `campaign`, `order`, `status`, `code`, `channel`, `country`."""
 
+    @extend_schema_serializer(component_name="Message")
     class Output(serializers.ModelSerializer):
         reason_label = serializers.CharField(source="get_reason_code_display", read_only=True)
 
@@ -175,6 +181,35 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantS
         return rows.filter(**{k: v for k, v in filters.items() if v})
 
 
+class ReviewInput(serializers.Serializer):
+    order_id = serializers.CharField(required=False, help_text="the order's id (external id) or order number")
+    asin = serializers.CharField(required=False, help_text="ASIN / product id, when no order is named")
+    sku = serializers.CharField(required=False)
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    date = serializers.DateField()
+    title = serializers.CharField(required=False)
+    text = serializers.CharField(required=False)
+
+
+class ReviewRowError(serializers.Serializer):
+    index = serializers.IntegerField()
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ReviewImportErrors(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = ReviewRowError(many=True)
+
+
+class ReviewImportResult(serializers.Serializer):
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    attributed = serializers.IntegerField()
+    orders_marked = serializers.IntegerField()
+    reviews = serializers.ListField(child=serializers.DictField())
+
+
 class ReceivedReviewViewSet(mixins.ListModelMixin, MerchantScopedViewSet):
     """Reviews the merchant reports back. `POST` one review object or a list of up to 1,000:
     `{"order_id" or "asin", "rating": 1-5, "date": "YYYY-MM-DD", "title", "text", "sku"}`. All or nothing:
@@ -183,6 +218,7 @@ class ReceivedReviewViewSet(mixins.ListModelMixin, MerchantScopedViewSet):
 
     MAX_ITEMS = 1000
 
+    @extend_schema_serializer(component_name="ReceivedReview")
     class Output(serializers.ModelSerializer):
         order_external_id = serializers.CharField(source="order.external_id", default=None, read_only=True)
 
@@ -197,6 +233,11 @@ class ReceivedReviewViewSet(mixins.ListModelMixin, MerchantScopedViewSet):
     serializer_class = Output
     pagination_class = Page
 
+    @extend_schema(
+        request=ReviewInput(many=True),
+        responses={201: ReviewImportResult, 400: ReviewImportErrors},
+        description="One review object, or a list of up to 1,000 (all or nothing).",
+    )
     def create(self, request):
         items = request.data if isinstance(request.data, list) else [request.data]
         if not items:
