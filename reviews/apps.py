@@ -34,6 +34,18 @@ def _stop_messages_of_buyer(buyer):
     stop_messages_of_buyer(buyer)
 
 
+def _erase_buyer_feedback(buyer):
+    from .recovery import erase_buyer_feedback
+
+    erase_buyer_feedback(buyer)
+
+
+def _export_buyer_feedback(buyer):
+    from .recovery import export_buyer_feedback
+
+    return export_buyer_feedback(buyer)
+
+
 def _order_section(request, order):
     from .selectors import order_section
 
@@ -70,5 +82,7 @@ class ReviewsConfig(AppConfig):
         register_shipping_countries_provider(_shipping_countries)
         register_export_section("messages", _export_messages)
         register_erasure_hook(_stop_messages_of_buyer)
+        register_export_section("service_recovery", _export_buyer_feedback)
+        register_erasure_hook(_erase_buyer_feedback)
         register_order_section(OrderSection("reviews/order_section.html", _order_section, order=50))
         register_scan_target(_card_help_page)

@@ -7,9 +7,9 @@ running (`bash scripts/run`) the orders delivered days ago become messages witho
 - English seller: the Shopify store through the local SMTP sink of `run_fake_providers` (when the fakes
   are configured), the CSV store and Amazon through the Outbox, utility class.
 
-Buyers' side: due orders are planned and one dispatch pass runs (the outbox records instead of sending), then
-a few buyers "click" their review link and open the email, answer the satisfaction question (one unhappy,
-which opens a ticket), raise problems on the help page, and a few reviews come back (one by ASIN only).
+Buyers' side: due orders are planned (nothing is sent here); a few buyers answer the satisfaction question
+(one unhappy, which opens a ticket), two raise problems on the help page and a few reviews come back (one by
+ASIN only). Once the worker has sent emails, the next load adds opens and review-link clicks.
 
 Idempotent: campaigns are found by name and left as they are (edits made in the demo survive); the buyers'
 side runs once per merchant (while it has no ticket yet).
@@ -116,64 +116,77 @@ HELP_TEXTS = {
 
 
 def _buyers_side(ctx) -> None:
-    pending = [m for m in ctx.merchants.values() if not ServiceRecoveryTicket.objects.for_merchant(m).exists()]
-    if not pending:
-        return
+    """Tickets, answers and reviews once per merchant (while it has no ticket); clicks and opens on sent
+    emails once the worker has sent some (while the merchant has no click yet). Planning runs here (it is
+    idempotent); sending is left to the worker, so loading the demo sends nothing."""
     services.plan_due_messages()
-    services.dispatch_due(max_seconds=15.0)
+    for merchant in ctx.merchants.values():
+        _feedback(ctx, merchant)
+        _clicks(ctx, merchant)
+
+
+def _clicks(ctx, merchant) -> None:
+    if Message.objects.for_merchant(merchant).filter(clicked_at__isnull=False).exists():
+        return
+    sent = list(
+        Message.objects.for_merchant(merchant)
+        .filter(step=1, status__in=[MessageStatus.SENT, MessageStatus.DELIVERED], channel="email")
+        .order_by("pk")[:4]
+    )
+    for index, message in enumerate(sent):
+        services.record_open(message_ref=message.ref)
+        if index < 3:
+            services.record_review_click(message_ref=message.ref)
+    if sent:
+        services.record_review_click(message_ref=sent[0].ref)  # a second click: counted, not re-stamped
+        ctx.write(f"reviews ({merchant.name}): opens and review-link clicks on {len(sent)} sent emails")
+
+
+def _feedback(ctx, merchant) -> None:
+    if ServiceRecoveryTicket.objects.for_merchant(merchant).exists():
+        return
     now = timezone.now()
-    for merchant in pending:
-        sent = list(
-            Message.objects.for_merchant(merchant)
-            .filter(step=1, status__in=[MessageStatus.SENT, MessageStatus.DELIVERED], channel="email")
-            .select_related("order", "order__store", "campaign")
-            .order_by("pk")[:6]
+    firsts = list(
+        Message.objects.for_merchant(merchant)
+        .filter(step=1, campaign__purpose="review_request")
+        .exclude(status__in=[MessageStatus.HELD_OUT, MessageStatus.SKIPPED])
+        .select_related("order", "order__store", "order__buyer", "campaign")
+        .order_by("pk")[:8]
+    )
+    for message, answer in zip(firsts[:3], ["happy", "neutral", "unhappy"], strict=False):
+        services.answer_satisfaction(order=message.order, message=message, answer=answer)
+    delivered = list(
+        Order.objects.for_merchant(merchant)
+        .filter(delivered_at__isnull=False, delivered_at__lte=now - dt.timedelta(days=3))
+        .exclude(store__platform=Platform.AMAZON)
+        .select_related("store", "buyer")
+        .order_by("-delivered_at")[:2]
+    )
+    for (reason, text), order in zip(HELP_TEXTS.items(), delivered, strict=False):
+        services.open_ticket(
+            order=order,
+            message=next((m for m in firsts if m.order_id == order.pk), None),
+            reason=reason,
+            text=text,
+            source=TicketSource.HELP_PAGE,
+            language=(order.buyer.language if order.buyer else "") or order.store.default_language,
         )
-        for index, message in enumerate(sent[:4]):
-            services.record_open(message_ref=message.ref)
-            if index < 3:
-                services.record_review_click(message_ref=message.ref)
-        if sent:
-            services.record_review_click(message_ref=sent[0].ref)  # a second click: counted, not re-stamped
-        answers = ["happy", "neutral", "unhappy"]
-        for message, answer in zip(sent[:3], answers, strict=False):
-            services.answer_satisfaction(order=message.order, message=message, answer=answer)
-        delivered = list(
-            Order.objects.for_merchant(merchant)
-            .filter(delivered_at__isnull=False, delivered_at__lte=now - dt.timedelta(days=3))
-            .exclude(store__platform=Platform.AMAZON)
-            .select_related("store", "buyer")
-            .order_by("-delivered_at")[:2]
-        )
-        tickets = 0
-        for (reason, text), order in zip(HELP_TEXTS.items(), delivered, strict=False):
-            message = next((m for m in sent if m.order_id == order.pk), None)
-            services.open_ticket(
-                order=order,
-                message=message,
-                reason=reason,
-                text=text,
-                source=TicketSource.HELP_PAGE,
-                language=(order.buyer.language if order.buyer else "") or order.store.default_language,
-            )
-            tickets += 1
-        rows = []
-        for line, message in enumerate(sent[3:5], start=1):
-            rows.append(
-                (line, {"order_id": message.order.external_id, "rating": 5 - line + 1, "date": now.date().isoformat(),
-                        "title": "Does what it says"})
-            )  # fmt: skip
-        amazon_item = (
-            Order.objects.for_merchant(merchant)
-            .filter(store__platform=Platform.AMAZON)
-            .exclude(items__product_id="")
-            .values_list("items__product_id", flat=True)
-            .first()
-        )
-        if amazon_item:
-            rows.append((len(rows) + 1, {"asin": amazon_item, "rating": 4, "date": now.date().isoformat()}))
-        report = services.import_reviews(merchant=merchant, rows=rows, source=ReviewSource.DEMO)
-        ctx.write(
-            f"reviews ({merchant.name}): {len(sent)} sent emails used for clicks and opens, {tickets} help-page "
-            f"tickets, {min(3, len(sent))} satisfaction answers, {report.created} reviews received"
-        )
+    rows = [
+        (line, {"order_id": m.order.external_id, "rating": 6 - line, "date": now.date().isoformat(),
+                "title": "Does what it says"})
+        for line, m in enumerate(firsts[5:7], start=1)
+    ]  # fmt: skip
+    asin = (
+        Order.objects.for_merchant(merchant)
+        .filter(store__platform=Platform.AMAZON)
+        .exclude(items__product_id="")
+        .values_list("items__product_id", flat=True)
+        .first()
+    )
+    if asin:
+        rows.append((len(rows) + 1, {"asin": asin, "rating": 4, "date": now.date().isoformat()}))
+    report = services.import_reviews(merchant=merchant, rows=rows, source=ReviewSource.DEMO)
+    ctx.write(
+        f"reviews ({merchant.name}): {min(3, len(firsts))} satisfaction answers, {len(delivered)} help-page "
+        f"tickets, {report.created} reviews received"
+    )

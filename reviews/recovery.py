@@ -284,3 +284,41 @@ def reply_to_buyer(*, ticket: ServiceRecoveryTicket, subject: str, text: str, us
         outcome=result.outcome,
         author=user,
     )
+
+
+# --- privacy -------------------------------------------------------------------------------------------------
+
+
+def erase_buyer_feedback(buyer) -> int:
+    """Erasure (orders' hook, inside its transaction): the buyer's words and photos on tickets are blanked, and
+    our replies to them too; the photo files go once the erasure commits. Returns the tickets touched."""
+    from django.core.files.storage import default_storage
+
+    tickets = ServiceRecoveryTicket.objects.filter(merchant_id=buyer.merchant_id, order__buyer_id=buyer.pk)
+    ids = list(tickets.values_list("pk", flat=True))
+    photos = [name for name in tickets.exclude(photo="").values_list("photo", flat=True) if name]
+    ServiceRecoveryTicket.objects.filter(pk__in=ids).update(text="", photo="", updated_at=timezone.now())
+    TicketEntry.objects.filter(ticket_id__in=ids, kind=TicketEntry.Kind.REPLY).update(text="")
+
+    def delete_files() -> None:
+        for name in photos:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete_files)
+    return len(ids)
+
+
+def export_buyer_feedback(buyer) -> dict:
+    """The buyer's tickets and satisfaction answers, for the privacy export."""
+    tickets = ServiceRecoveryTicket.objects.filter(merchant_id=buyer.merchant_id, order__buyer_id=buyer.pk)
+    answers = SatisfactionAnswer.objects.filter(merchant_id=buyer.merchant_id, order__buyer_id=buyer.pk)
+    return {
+        "tickets": [
+            {"reason": t.reason, "text": t.text, "status": t.status, "source": t.source,
+             "created_at": t.created_at.isoformat(), "has_photo": bool(t.photo)}
+            for t in tickets.order_by("created_at", "pk")
+        ],
+        "satisfaction_answers": [
+            {"answer": a.answer, "answered_at": a.answered_at.isoformat()} for a in answers.order_by("answered_at")
+        ],
+    }  # fmt: skip

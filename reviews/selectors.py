@@ -106,7 +106,14 @@ def order_section(request, order) -> dict | None:
         if campaign.pk not in with_message:
             code, text = why_not(campaign, order)
             missing.append({"campaign": campaign, "code": code, "label": text})
-    return {"messages": messages, "missing": missing}
+    from .models import ReceivedReview, SatisfactionAnswer, ServiceRecoveryTicket
+
+    tickets = list(
+        ServiceRecoveryTicket.objects.filter(merchant_id=order.merchant_id, order_id=order.pk).order_by("-created_at")
+    )
+    reviews = list(ReceivedReview.objects.filter(merchant_id=order.merchant_id, order_id=order.pk))
+    answer = SatisfactionAnswer.objects.filter(merchant_id=order.merchant_id, order_id=order.pk).first()
+    return {"messages": messages, "missing": missing, "tickets": tickets, "reviews": reviews, "answer": answer}
 
 
 def export_messages(buyer) -> dict:

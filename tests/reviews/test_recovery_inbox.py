@@ -143,3 +143,26 @@ def test_bobs_tickets_and_photos_are_not_found_for_alice(shop, client_a, bob, se
     photo = client_a.get(reverse("reviews:ticket_photo", args=[mine.pk]))
     assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
     assert ServiceRecoveryTicket.objects.count() == 2
+
+
+def test_erasing_a_buyer_blanks_their_tickets_and_deletes_photos_and_the_export_lists_them(
+    shop, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from orders import services as order_services
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    ticket = _ticket(shop, text="My address is 1 Elm Street")
+    ticket.photo.save("p.jpg", ContentFile(b"\xff\xd8\xff"), save=True)
+    name = ticket.photo.name
+    buyer = ticket.order.buyer
+    exported = order_services.export_buyer(buyer)
+    assert exported["service_recovery"]["tickets"][0]["text"] == "My address is 1 Elm Street"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order_services.erase_buyer(buyer)
+    ticket.refresh_from_db()
+    assert (ticket.text, ticket.photo.name) == ("", "")
+    assert not default_storage.exists(name)
