@@ -124,7 +124,7 @@ def help_page(request, token: str):
                 "answered": request.GET.get("answered") == "1",
                 "language": language,
             },
-            status=200,
+            status=400 if request.method == "POST" and done is None else 200,
         )
         response["Content-Language"] = language
     return _private(response)

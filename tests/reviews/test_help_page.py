@@ -70,7 +70,7 @@ def test_a_file_that_is_not_a_photo_or_too_large_is_refused_and_opens_nothing(sh
     message = _sent(shop)
     fake = SimpleUploadedFile("photo.jpg", b"%PDF-1.4 not an image", content_type="image/jpeg")
     response = client.post(_help(message), {"reason": "damaged", "text": "x", "photo": fake})
-    assert b"not a photo we can read" in response.content
+    assert response.status_code == 400 and b"not a photo we can read" in response.content
     gif = _photo("GIF")
     response = client.post(_help(message), {"reason": "damaged", "text": "x", "photo": gif})
     assert b"JPEG, PNG or WebP" in response.content
