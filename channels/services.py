@@ -700,3 +700,25 @@ def process_delivery_event(*, event_id: int) -> None:
             "detail": event.detail,
         }
         transaction.on_commit(lambda: notify_listeners(**payload))
+
+
+def record_tracking_event(
+    *, merchant_id: int, message_ref: str, event_type: str, occurred_at: dt.datetime | None = None, detail: str = ""
+) -> DeliveryEvent | None:
+    """An open or a click seen by Linkstar itself (open pixel, tracked link), stored like a provider's event.
+
+    At most one per message and type (the later ones are the same fact): returns the new event, or None
+    when this message already has one. Listeners hear about it after commit, as for providers' events.
+    """
+    if event_type not in (DeliveryEvent.Type.OPENED, DeliveryEvent.Type.CLICKED):
+        raise ValueError(f"not a tracking event: {event_type}")
+    sent = SentMessage.objects.filter(merchant_id=merchant_id, message_ref=message_ref).first()
+    event = ProviderEvent(
+        provider="linkstar",
+        provider_event_id=f"{event_type}:{message_ref}",
+        event_type=event_type,
+        occurred_at=occurred_at or timezone.now(),
+        message_ref=message_ref,
+        detail=detail,
+    )
+    return _store_event(merchant_id=merchant_id, account_id=sent.account_id if sent else None, event=event)

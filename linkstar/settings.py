@@ -380,6 +380,12 @@ REVIEWS_BATCH_SIZE = env.int("REVIEWS_BATCH_SIZE", default=500)
 REVIEWS_SEND_CHUNK = env.int("REVIEWS_SEND_CHUNK", default=100)
 REVIEWS_MAX_ATTEMPTS = env.int("REVIEWS_MAX_ATTEMPTS", default=5)
 REVIEWS_STOP_CHECK_SECONDS = env.float("REVIEWS_STOP_CHECK_SECONDS", default=1.0)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["CampaignChannelEnum"] = "reviews.models.Channel"
+# Buyers' links (review, help, open pixel) stop working this many days after the message was rendered.
+REVIEWS_LINK_MAX_AGE_DAYS = env.int("REVIEWS_LINK_MAX_AGE_DAYS", default=120)
+# One open ticket per order and reason within this many hours; a help-page photo may be this large.
+REVIEWS_TICKET_WINDOW_HOURS = env.int("REVIEWS_TICKET_WINDOW_HOURS", default=24)
+REVIEWS_PHOTO_MAX_BYTES = env.int("REVIEWS_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 # Dispatch loops the beat's kick starts when messages are due, and how long one loop runs.
 REVIEWS_DISPATCH_LOOPS = env.int("REVIEWS_DISPATCH_LOOPS", default=2)
 REVIEWS_WORKER_SECONDS = env.float("REVIEWS_WORKER_SECONDS", default=50.0)

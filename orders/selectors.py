@@ -13,6 +13,8 @@ For campaigns (reviews/):
 For push (campaigns):
     active_push_subscriptions(buyer=, kind=None)   device tokens / browser subscriptions that may be pushed to
     push_target_values(subscription)              plain values for channels' PushTarget(**values)
+For reviews received:
+    orders_by_reference(merchant=, references=)   {external id or order number: [orders]}
 For connectors:
     orders_by_tracking_number(merchant=, tracking_number=), order_by_external_id(store=, external_id=)
 Amazon: `Order.earliest_delivery_date` / `latest_delivery_date` give the Solicitations window, and
@@ -257,6 +259,30 @@ def orders_by_tracking_number(*, merchant: Merchant, tracking_number: str) -> Qu
 
 def order_by_external_id(*, store: Store, external_id: str) -> Order | None:
     return Order.objects.filter(store=store, external_id=external_id).first()
+
+
+def orders_by_reference(*, merchant: Merchant, references: Iterable[str]) -> dict[str, list[Order]]:
+    """The merchant's orders whose external id (or, failing that, order number) is one of `references`,
+    with store and buyer loaded: {reference: [orders]}; one reference may match orders of several stores."""
+    refs = {str(r).strip() for r in references if str(r).strip()}
+    found: dict[str, list[Order]] = {}
+    if not refs:
+        return found
+    rows = (
+        Order.objects.for_merchant(merchant)
+        .filter(Q(external_id__in=refs) | Q(number__in=refs))
+        .select_related("store", "buyer")
+        .order_by("pk")
+    )
+    by_number: dict[str, list[Order]] = {}
+    for order in rows:
+        if order.external_id in refs:
+            found.setdefault(order.external_id, []).append(order)
+        if order.number in refs:
+            by_number.setdefault(order.number, []).append(order)
+    for ref, orders in by_number.items():
+        found.setdefault(ref, orders)
+    return found
 
 
 def buyer_of(merchant: Merchant, pk: int) -> Buyer | None:

@@ -4,6 +4,7 @@ upsert_orders(store=, rows=, source=)                 bulk upsert by (store, ext
 record_order_event(order=, type=, occurred_at=, source=, dedupe_key=)   one event, idempotent
 record_order_events(merchant=, rows=, source=)        many events by (store, external_id) or tracking number
 mark_delivered_by_hand(order=, user=, at=)            the audited button
+mark_orders_reviewed(merchant=, reviews=, source=)    the buyer reviewed: `buyer_reviewed` + a REVIEWED event
 record_consent(buyer=, channel=, status=, ...)        append a consent record
 export_buyer(buyer) / erase_buyer(buyer)              privacy duties (see orders.privacy for the hooks)
 register_push_subscription(buyer=, kind=, ...)        a device token / browser subscription (orders.push)
@@ -45,6 +46,7 @@ __all__ = [
     "erase_due_buyers",
     "export_buyer",
     "mark_delivered_by_hand",
+    "mark_orders_reviewed",
     "mark_push_subscriptions_gone",
     "record_consent",
     "record_order_event",
@@ -265,6 +267,26 @@ def mark_delivered_by_hand(*, order: Order, user: User, at: dt.datetime | None =
 
 
 # --- consent ----------------------------------------------------------------------------------------------
+
+
+def mark_orders_reviewed(
+    *, merchant: Merchant, reviews: list[tuple[Order, dt.datetime, str]], source: str
+) -> list[EventOutcome]:
+    """Orders whose buyer reviewed, as (order, reviewed at, dedupe key): sets `buyer_reviewed` (campaigns then
+    leave them alone) and adds a REVIEWED event to each timeline, in one transaction; replays change nothing."""
+    now = timezone.now()
+    specs = []
+    for order, at, key in reviews:
+        if order.merchant_id != merchant.pk:
+            raise ValidationError(_("This order belongs to another merchant."))
+        errors = validate_event(OrderEvent.Type.REVIEWED, min(at, now), source, key, now)
+        if errors:
+            raise ValidationError({e["field"]: e["message"] for e in errors})
+        specs.append(
+            EventSpec(order_id=order.pk, type=OrderEvent.Type.REVIEWED, occurred_at=min(at, now), source=source,
+                      dedupe_key=key)
+        )  # fmt: skip
+    return record_events(specs)
 
 
 def record_consent(

@@ -4,7 +4,20 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import AccountRate, Campaign, Message, MessageAttempt, PlanStep, Segment, SendingSwitch, Variant
+from .models import (
+    AccountRate,
+    Campaign,
+    Message,
+    MessageAttempt,
+    PlanStep,
+    ReceivedReview,
+    SatisfactionAnswer,
+    Segment,
+    SendingSwitch,
+    ServiceRecoveryTicket,
+    TicketEntry,
+    Variant,
+)
 
 
 class PlanStepInline(admin.TabularInline):
@@ -114,3 +127,62 @@ class SendingSwitchAdmin(admin.ModelAdmin):
     def allow_all(self, request, queryset):
         services.set_global_stop(stopped=False, user=request.user)
         self.message_user(request, _("Sending is allowed again."), messages.SUCCESS)
+
+
+# --- buyers' side (read-mostly: merchants work on tickets in their inbox) ----------------------------------
+
+
+class TicketEntryInline(admin.TabularInline):
+    model = TicketEntry
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "author", "status_from", "status_to", "subject", "text", "outcome"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ServiceRecoveryTicket)
+class ServiceRecoveryTicketAdmin(admin.ModelAdmin):
+    list_display = ["id", "merchant", "order", "reason", "source", "status", "created_at"]
+    list_filter = ["status", "reason", "source"]
+    list_select_related = ["merchant", "order"]
+    search_fields = ["=id", "order__external_id", "order__number"]
+    readonly_fields = [f.name for f in ServiceRecoveryTicket._meta.fields if f.name != "notes"]
+    inlines = [TicketEntryInline]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SatisfactionAnswer)
+class SatisfactionAnswerAdmin(admin.ModelAdmin):
+    list_display = ["order", "merchant", "answer", "answered_at"]
+    list_filter = ["answer"]
+    list_select_related = ["order", "merchant"]
+    readonly_fields = [f.name for f in SatisfactionAnswer._meta.fields]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReceivedReview)
+class ReceivedReviewAdmin(admin.ModelAdmin):
+    list_display = ["reviewed_on", "merchant", "order", "asin", "rating", "source", "attributed_message"]
+    list_filter = ["rating", "source"]
+    list_select_related = ["merchant", "order", "attributed_message"]
+    search_fields = ["asin", "order__external_id", "title"]
+    readonly_fields = [f.name for f in ReceivedReview._meta.fields]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -21,7 +21,7 @@ from channels.models import ChannelAccount
 from orders.models import Store
 
 from . import services
-from .models import Campaign, CampaignStatus, Channel, Message, MessageStatus
+from .models import Campaign, CampaignStatus, Channel, Message, MessageStatus, ReceivedReview, ReviewSource
 from .services import CAMPAIGN_FIELDS
 
 
@@ -218,3 +218,90 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantS
         if filters["status"] and filters["status"] not in MessageStatus.values:
             raise ValidationError({"status": [f"one of {', '.join(MessageStatus.values)}"]})
         return rows.filter(**{k: v for k, v in filters.items() if v})
+
+
+class ReviewInput(serializers.Serializer):
+    order_id = serializers.CharField(required=False, help_text="the order's id (external id) or order number")
+    asin = serializers.CharField(required=False, help_text="ASIN / product id, when no order is named")
+    sku = serializers.CharField(required=False)
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    date = serializers.DateField()
+    title = serializers.CharField(required=False)
+    text = serializers.CharField(required=False)
+
+
+class ReviewRowError(serializers.Serializer):
+    index = serializers.IntegerField()
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ReviewImportErrors(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = ReviewRowError(many=True)
+
+
+class ReviewImportResult(serializers.Serializer):
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    attributed = serializers.IntegerField()
+    orders_marked = serializers.IntegerField()
+    reviews = serializers.ListField(child=serializers.DictField())
+
+
+class ReceivedReviewViewSet(mixins.ListModelMixin, MerchantScopedViewSet):
+    """Reviews the merchant reports back. `POST` one review object or a list of up to 1,000:
+    `{"order_id" or "asin", "rating": 1-5, "date": "YYYY-MM-DD", "title", "text", "sku"}`. All or nothing:
+    one bad item answers 400 with `errors` (index, field, message) and stores none. Each review marks its
+    order reviewed and is attributed to the request sent within the campaign's attribution window."""
+
+    MAX_ITEMS = 1000
+
+    @extend_schema_serializer(component_name="ReceivedReview")
+    class Output(serializers.ModelSerializer):
+        order_external_id = serializers.CharField(source="order.external_id", default=None, read_only=True)
+
+        class Meta:
+            model = ReceivedReview
+            fields = [
+                "id", "order", "order_external_id", "asin", "sku", "rating", "reviewed_on", "title", "text",
+                "source", "attributed_message", "created_at",
+            ]  # fmt: skip
+
+    queryset = ReceivedReview.objects.select_related("order").order_by("-reviewed_on", "-id")
+    serializer_class = Output
+    pagination_class = Page
+
+    @extend_schema(
+        request=ReviewInput(many=True),
+        responses={201: ReviewImportResult, 400: ReviewImportErrors},
+        description="One review object, or a list of up to 1,000 (all or nothing).",
+    )
+    def create(self, request):
+        items = request.data if isinstance(request.data, list) else [request.data]
+        if not items:
+            raise ValidationError({"detail": "Send one review or a list of reviews."})
+        if len(items) > self.MAX_ITEMS:
+            raise ValidationError({"detail": f"At most {self.MAX_ITEMS} reviews per request."})
+        report = services.import_reviews(
+            merchant=self.merchant,
+            rows=list(enumerate(items)),
+            source=ReviewSource.API,
+            all_or_nothing=True,
+        )
+        if report.errors:
+            errors = [{"index": e["line"], "field": e["field"], "message": e["message"]} for e in report.errors]
+            return Response(
+                {"detail": "Some reviews are invalid; none was stored.", "errors": errors},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(
+            {
+                "created": report.created,
+                "duplicates": report.duplicates,
+                "attributed": report.attributed,
+                "orders_marked": report.orders_marked,
+                "reviews": self.Output(report.reviews, many=True).data,
+            },
+            status=status.HTTP_201_CREATED,
+        )

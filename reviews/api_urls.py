@@ -9,4 +9,9 @@ router.register("campaigns", api.CampaignViewSet, basename="campaign")
 router.register("messages", api.MessageViewSet, basename="message")
 router.register("broadcasts", api_broadcasts.BroadcastViewSet, basename="broadcast")
 
-urlpatterns = router.urls
+# Reviews in: `POST /api/v1/reviews` as the issue names it, with or without the trailing slash.
+reviews_router = SimpleRouter()
+reviews_router.trailing_slash = "/?"
+reviews_router.register("reviews", api.ReceivedReviewViewSet, basename="review")
+
+urlpatterns = router.urls + reviews_router.urls

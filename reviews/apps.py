@@ -39,6 +39,18 @@ def _stop_messages_of_buyer(buyer):
     erase_recipient(merchant=buyer.merchant, email=buyer.email, phone=buyer.phone)
 
 
+def _erase_buyer_feedback(buyer):
+    from .recovery import erase_buyer_feedback
+
+    erase_buyer_feedback(buyer)
+
+
+def _export_buyer_feedback(buyer):
+    from .recovery import export_buyer_feedback
+
+    return export_buyer_feedback(buyer)
+
+
 def _order_section(request, order):
     from .selectors import order_section
 
@@ -57,6 +69,21 @@ def _warm_up_dispatch(**_kwargs) -> None:
     warm_up()
 
 
+def _card_help_page(card) -> str | None:
+    """inserts' scan target: a card printed for an order opens that order's help page, unless the merchant
+    set their own help page for cards (their choice wins, as a campaign's own support page does)."""
+    if getattr(card, "order_id", None) is None:
+        return None
+    from inserts.services import settings_of
+
+    from .links import help_url
+
+    if settings_of(card.merchant).help_url:
+        return None
+
+    return help_url(order_id=card.order_id, from_card=True)
+
+
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Review campaigns")
@@ -66,6 +93,7 @@ class ReviewsConfig(AppConfig):
 
         from billing.hooks import register_shipping_countries_provider
         from channels.events import register_delivery_listener
+        from inserts.hooks import register_scan_target
         from orders.events import register_event_listener
         from orders.privacy import register_erasure_hook, register_export_section
         from orders.sections import OrderSection, register_order_section
@@ -76,4 +104,7 @@ class ReviewsConfig(AppConfig):
         register_shipping_countries_provider(_shipping_countries)
         register_export_section("messages", _export_messages)
         register_erasure_hook(_stop_messages_of_buyer)
+        register_export_section("service_recovery", _export_buyer_feedback)
+        register_erasure_hook(_erase_buyer_feedback)
         register_order_section(OrderSection("reviews/order_section.html", _order_section, order=50))
+        register_scan_target(_card_help_page)

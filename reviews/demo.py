@@ -11,17 +11,34 @@ running (`bash scripts/run`) the orders delivered days ago become messages witho
   store, and for the English seller a repeat-purchase broadcast scheduled for tomorrow.
 
 Idempotent: campaigns are found by name and left as they are (edits made in the demo survive).
+Buyers' side: due orders are planned (nothing is sent here); a few buyers answer the satisfaction question
+(one unhappy, which opens a ticket), two raise problems on the help page and a few reviews come back (one by
+ASIN only). Once the worker has sent emails, the next load adds opens and review-link clicks.
+
+Idempotent: campaigns are found by name and left as they are (edits made in the demo survive); the buyers'
+side runs once per merchant (while it has no ticket yet).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from channels.models import ChannelAccount
-from orders.models import Platform, Store
+from orders.models import Order, Platform, Store
 
 from . import services
-from .models import Campaign, CampaignStatus
+from .models import (
+    Campaign,
+    CampaignStatus,
+    Message,
+    MessageStatus,
+    ReviewSource,
+    ServiceRecoveryTicket,
+    TicketReason,
+    TicketSource,
+)
 
 
 def _account(merchant, name: str) -> ChannelAccount | None:
@@ -59,7 +76,7 @@ def load(ctx) -> None:
             zh,
             "售后索评（全部店铺）",
             data={"message_class": "marketing", "delay_days": 5, "max_age_days": 45, "holdout_percent": 5,
-                  "reminder_days": 7},
+                  "reminder_days": 7, "satisfaction_check": True},
             steps=steps,
             stores=[],
             user=ctx.users.get("zh_owner"),
@@ -156,3 +173,87 @@ def _broadcast(ctx, en) -> int:
         data={"support_url": "https://shop.example.com/new"},
     )
     return 1
+    _buyers_side(ctx)
+
+
+HELP_TEXTS = {
+    TicketReason.DAMAGED: "The box was crushed and one of the mugs arrived broken. Photo attached in my email.",
+    TicketReason.WRONG_ITEM: "I ordered the blue one but received a grey one. Can I exchange it?",
+}
+
+
+def _buyers_side(ctx) -> None:
+    """Tickets, answers and reviews once per merchant (while it has no ticket); clicks and opens on sent
+    emails once the worker has sent some (while the merchant has no click yet). Planning runs here (it is
+    idempotent); sending is left to the worker, so loading the demo sends nothing."""
+    services.plan_due_messages()
+    for merchant in ctx.merchants.values():
+        _feedback(ctx, merchant)
+        _clicks(ctx, merchant)
+
+
+def _clicks(ctx, merchant) -> None:
+    if Message.objects.for_merchant(merchant).filter(clicked_at__isnull=False).exists():
+        return
+    sent = list(
+        Message.objects.for_merchant(merchant)
+        .filter(step=1, status__in=[MessageStatus.SENT, MessageStatus.DELIVERED], channel="email")
+        .order_by("pk")[:4]
+    )
+    for index, message in enumerate(sent):
+        services.record_open(message_ref=message.ref)
+        if index < 3:
+            services.record_review_click(message_ref=message.ref)
+    if sent:
+        services.record_review_click(message_ref=sent[0].ref)  # a second click: counted, not re-stamped
+        ctx.write(f"reviews ({merchant.name}): opens and review-link clicks on {len(sent)} sent emails")
+
+
+def _feedback(ctx, merchant) -> None:
+    if ServiceRecoveryTicket.objects.for_merchant(merchant).exists():
+        return
+    now = timezone.now()
+    firsts = list(
+        Message.objects.for_merchant(merchant)
+        .filter(step=1, campaign__purpose="review_request")
+        .exclude(status__in=[MessageStatus.HELD_OUT, MessageStatus.SKIPPED])
+        .select_related("order", "order__store", "order__buyer", "campaign")
+        .order_by("pk")[:8]
+    )
+    for message, answer in zip(firsts[:3], ["happy", "neutral", "unhappy"], strict=False):
+        services.answer_satisfaction(order=message.order, message=message, answer=answer)
+    delivered = list(
+        Order.objects.for_merchant(merchant)
+        .filter(delivered_at__isnull=False, delivered_at__lte=now - dt.timedelta(days=3))
+        .exclude(store__platform=Platform.AMAZON)
+        .select_related("store", "buyer")
+        .order_by("-delivered_at")[:2]
+    )
+    for (reason, text), order in zip(HELP_TEXTS.items(), delivered, strict=False):
+        services.open_ticket(
+            order=order,
+            message=next((m for m in firsts if m.order_id == order.pk), None),
+            reason=reason,
+            text=text,
+            source=TicketSource.HELP_PAGE,
+            language=(order.buyer.language if order.buyer else "") or order.store.default_language,
+        )
+    rows = [
+        (line, {"order_id": m.order.external_id, "rating": 6 - line, "date": now.date().isoformat(),
+                "title": "Does what it says"})
+        for line, m in enumerate(firsts[5:7], start=1)
+    ]  # fmt: skip
+    asin = (
+        Order.objects.for_merchant(merchant)
+        .filter(store__platform=Platform.AMAZON)
+        .exclude(items__product_id="")
+        .values_list("items__product_id", flat=True)
+        .first()
+    )
+    if asin:
+        rows.append((len(rows) + 1, {"asin": asin, "rating": 4, "date": now.date().isoformat()}))
+    report = services.import_reviews(merchant=merchant, rows=rows, source=ReviewSource.DEMO)
+    ctx.write(
+        f"reviews ({merchant.name}): {min(3, len(firsts))} satisfaction answers, {len(delivered)} help-page "
+        f"tickets, {report.created} reviews received"
+    )

@@ -28,10 +28,8 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from django.conf import settings
-from django.core import signing
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -48,7 +46,7 @@ from templates_review import selectors as template_selectors
 from templates_review.linting import count_segments
 from templates_review.services import RenderError, render_for_send
 
-from . import notices, rules
+from . import links, notices, rules
 from .codes import BUDGET_WAIT_CODES, Code
 from .models import (
     BILLING_CHANNEL,
@@ -67,7 +65,7 @@ from .windows import next_opening, zone
 
 logger = logging.getLogger(__name__)
 
-REVIEW_LINK_SALT = "reviews.review-link"
+REVIEW_LINK_SALT = links.REVIEW_LINK_SALT
 
 
 def _setting(name: str, default):
@@ -359,24 +357,44 @@ def _template_version(campaign, step, variant_name: str, buyer, store, cache: di
     return cache[key]
 
 
-@lru_cache(maxsize=4)
-def _review_url_template(base_url: str) -> str:
-    return base_url + reverse("reviews:review_link", kwargs={"token": "TOKEN"})
-
-
 def warm_up() -> None:
     """Load once, before a worker process claims anything, what its first batch would otherwise load while its
     lease runs: the URL resolver (review links) and the country list (billing's checks)."""
     from billing.countries import country_codes
 
-    _review_url_template(settings.PUBLIC_BASE_URL)
+    reverse("reviews:review_link", kwargs={"token": "warm-up"})
     country_codes()
 
 
 def review_link(message: Message) -> str:
-    """The buyer's review link: our signed message reference (reverse() once; it runs for every message)."""
-    token = signing.dumps(str(message.message_ref), salt=REVIEW_LINK_SALT, compress=True)
-    return _review_url_template(settings.PUBLIC_BASE_URL).replace("TOKEN", token, 1)
+    """The buyer's review link: our signed message reference (see reviews.links)."""
+    return links.review_url(message.ref)
+
+
+def support_link(message: Message) -> str:
+    """The campaign's own support page when it has one, else Linkstar's help page for this order."""
+    return message.campaign.support_url or links.help_url(order_id=message.order_id, message_ref=message.ref)
+
+
+def open_pixel_allowed(message: Message, version) -> bool:
+    """An open pixel only in our own HTML email, never for an Amazon order, never where the template's
+    marketplace profile forbids remote content (Amazon's), and only if the campaign tracks opens."""
+    from templates_review.linting.profiles import MARKETPLACE_RULES
+
+    if not message.campaign.track_opens or message.order.store.is_amazon:
+        return False
+    buyer = message.buyer
+    if buyer is not None and buyer.email_is_relay:
+        return False
+    marketplace = getattr(getattr(version, "template", None), "marketplace", "") or ""
+    return "amazon.remote_content" not in MARKETPLACE_RULES.get(marketplace, frozenset()) and marketplace != "amazon"
+
+
+def with_open_pixel(html: str, url: str) -> str:
+    pixel = f'<img src="{url}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">'
+    lowered = html.lower()
+    at = lowered.rfind("</body>")
+    return html[:at] + pixel + html[at:] if at != -1 else html + pixel
 
 
 def render_context(message: Message, *, address: str, channel: str) -> dict:
@@ -399,7 +417,7 @@ def render_context(message: Message, *, address: str, channel: str) -> dict:
         "tracking_link": tracking.link,
         "store": {"name": store.name, "postal_address": store.postal_address},
         "review_link": review_link(message),
-        "support_link": message.campaign.support_url or "",
+        "support_link": support_link(message),
         "unsubscribe_link": channels.build_unsubscribe_url(
             merchant_id=message.merchant_id,
             message_ref=message.ref,
@@ -443,6 +461,9 @@ def _outbound(message: Message, *, channel: str, account, address: str, version)
         rendered = render_for_send(version=version, context=context)
     except RenderError as exc:
         return f"{Code.RENDER_FAILED}:{exc}"
+    html = rendered.html if channel == Channel.EMAIL else ""
+    if html and open_pixel_allowed(message, version):
+        html = with_open_pixel(html, links.open_pixel_url(message.ref))
     fields = {}
     if channel == Channel.WHATSAPP:
         fields = {
@@ -456,7 +477,7 @@ def _outbound(message: Message, *, channel: str, account, address: str, version)
         to=address,
         subject=rendered.subject if channel == Channel.EMAIL else "",
         text_body=rendered.text,
-        html_body=rendered.html if channel == Channel.EMAIL else "",
+        html_body=html,
         metadata={"campaign": str(message.campaign_id), "step": str(message.step)},
         language=language,
         message_class=message_class,

@@ -10,7 +10,16 @@ from channels.models import ChannelAccount
 from orders.models import Order, Store
 
 from .codes import Code
-from .models import Campaign, Channel, MessageStatus, Purpose
+from .models import (
+    Campaign,
+    Channel,
+    MessageStatus,
+    Purpose,
+    Satisfaction,
+    TicketReason,
+    TicketSource,
+    TicketStatus,
+)
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -73,7 +82,12 @@ class CampaignForm(forms.ModelForm):
         assume_scheme="https",
         help_text=_("Where the review link leads; {product_id} and {order_number} are filled in."),
     )
-    support_url = forms.URLField(label=_("Support page address"), required=False, assume_scheme="https")
+    support_url = forms.URLField(
+        label=_("Support page address"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Empty: the support link opens Linkstar's help page, whose form opens a ticket for you."),
+    )
     send_days = forms.TypedMultipleChoiceField(
         label=_("Send on"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
     )
@@ -86,7 +100,7 @@ class CampaignForm(forms.ModelForm):
             "sku_exclude", "product_include", "product_exclude", "category_include", "category_exclude",
             "countries_include", "countries_exclude", "min_total", "exclude_repeat_buyers", "window_start",
             "window_end", "send_days", "cap_messages", "cap_days", "min_gap_hours", "daily_cap", "holdout_percent",
-            "test_mode", "test_recipients",
+            "test_mode", "test_recipients", "satisfaction_check", "track_opens", "attribution_days",
         ]  # fmt: skip
         widgets = {
             "stores": forms.CheckboxSelectMultiple,
@@ -111,9 +125,12 @@ class CampaignForm(forms.ModelForm):
             "Marketing messages go only to buyers who consented on the channel. Fulfilment notices are always "
             "transactional."
         )
+        self.fields["attribution_days"].required = False
 
     def clean(self):
         data = super().clean()
+        if data.get("attribution_days") is None and not self.has_error("attribution_days"):
+            data["attribution_days"] = Campaign._meta.get_field("attribution_days").default
         start, end = data.get("window_start"), data.get("window_end")
         if start and end and start >= end:
             self.add_error("window_end", _("The window must end after it starts."))
@@ -273,3 +290,86 @@ class BroadcastForm(forms.Form):
                 "template_name": data.get("template_name", ""),
             }
         ]
+
+
+# --- buyers' side and the service-recovery inbox -------------------------------------------------------------
+
+
+class HelpForm(forms.Form):
+    """The help page: what went wrong, in the buyer's words, with an optional photo."""
+
+    reason = forms.ChoiceField(
+        label=_("What went wrong?"),
+        choices=[(value, text) for value, text in TicketReason.choices if value != TicketReason.UNHAPPY],
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(
+        label=_("Tell us more"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    photo = forms.FileField(
+        label=_("Photo (optional)"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, at most 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def clean_photo(self):
+        from .recovery import clean_photo
+
+        upload = self.cleaned_data.get("photo")
+        return clean_photo(upload) if upload else None
+
+
+class SatisfactionForm(forms.Form):
+    answer = forms.ChoiceField(label=_("How was your order?"), choices=Satisfaction.choices, widget=forms.RadioSelect)
+
+
+class TicketFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("All")), *TicketStatus.choices], required=False)
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("", _("All")), *TicketReason.choices], required=False)
+    source = forms.ChoiceField(label=_("Source"), choices=[("", _("All")), *TicketSource.choices], required=False)
+
+
+class TicketStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=TicketStatus.choices)
+
+
+class TicketNoteForm(forms.Form):
+    text = forms.CharField(label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TicketReplyForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    text = forms.CharField(label=_("Message to the buyer"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class ReviewUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("Columns: order id or ASIN, rating (1–5), date; optional: title, text, SKU."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 10 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is too large (at most 10 MB)."))
+        return upload
+
+
+class AuditPeriodForm(forms.Form):
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none(), required=False)
+
+    def __init__(self, *args, merchant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = Campaign.objects.for_merchant(merchant).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The period must end after it starts."))
+        if start and end and (end - start).days > 366:
+            self.add_error("date_to", _("Choose a period of at most a year."))
+        return data

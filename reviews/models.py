@@ -167,7 +167,26 @@ class Campaign(MerchantOwned):
         blank=True,
         help_text=_("Where the review link leads; {product_id} and {order_number} are filled in."),
     )
-    support_url = models.URLField(_("support page address"), blank=True)
+    support_url = models.URLField(
+        _("support page address"),
+        blank=True,
+        help_text=_("Empty: the support link opens Linkstar's help page, whose form opens a ticket for you."),
+    )
+    satisfaction_check = models.BooleanField(
+        _("ask every buyer one satisfaction question on the help page"),
+        default=False,
+        help_text=_("Never changes who is invited to review or when; an unhappy answer opens a ticket."),
+    )
+    track_opens = models.BooleanField(
+        _("track email opens"),
+        default=True,
+        help_text=_("Adds an open pixel to HTML emails; never for Amazon orders or Amazon-profile templates."),
+    )
+    attribution_days = models.PositiveSmallIntegerField(
+        _("attribute a review to a request sent up to this many days before"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
     # exclusions
     exclude_fulfillment = models.JSONField(_("exclude fulfilment channels"), default=list, blank=True)
     sku_include = models.JSONField(_("only these SKUs"), default=list, blank=True)
@@ -377,6 +396,8 @@ class Message(MerchantOwned):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     clicked_at = models.DateTimeField(_("review link clicked at"), null=True, blank=True)
+    click_count = models.PositiveIntegerField(_("review link clicks"), default=0)
+    opened_at = models.DateTimeField(_("first opened at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -480,3 +501,163 @@ class AccountRate(MerchantOwned):
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.per_minute}/min"
+
+
+# --- buyers' side: satisfaction answers, service-recovery tickets, reviews received ------------------------
+
+
+class Satisfaction(models.TextChoices):
+    HAPPY = "happy", _("Happy")
+    NEUTRAL = "neutral", _("Neutral")
+    UNHAPPY = "unhappy", _("Unhappy")
+
+
+class SatisfactionAnswer(MerchantOwned):
+    """A buyer's answer to the optional one-question check. Never read by planning or dispatch: it opens a
+    ticket when unhappy and feeds the gating audit, nothing else. The latest answer per order counts."""
+
+    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    answer = models.CharField(_("answer"), max_length=10, choices=Satisfaction.choices)
+    answered_at = models.DateTimeField(_("answered at"))
+
+    class Meta:
+        verbose_name = _("satisfaction answer")
+        verbose_name_plural = _("satisfaction answers")
+        ordering = ["-answered_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.answer}"
+
+
+class TicketStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+
+
+TICKET_TRANSITIONS: dict[str, frozenset[str]] = {
+    TicketStatus.OPEN: frozenset({TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED}),
+    TicketStatus.IN_PROGRESS: frozenset({TicketStatus.OPEN, TicketStatus.RESOLVED}),
+    TicketStatus.RESOLVED: frozenset({TicketStatus.OPEN}),
+}
+
+
+class TicketReason(models.TextChoices):
+    DAMAGED = "damaged", _("The item arrived damaged")
+    WRONG_ITEM = "wrong_item", _("I received the wrong item")
+    MISSING = "missing", _("Something is missing")
+    NOT_WORKING = "not_working", _("It does not work as expected")
+    DELIVERY = "delivery", _("A problem with the delivery")
+    OTHER = "other", _("Something else")
+    UNHAPPY = "unhappy", _("Unhappy with the order (satisfaction check)")
+
+
+class TicketSource(models.TextChoices):
+    HELP_PAGE = "help_page", _("Help page")
+    SATISFACTION = "satisfaction", _("Satisfaction check")
+    INSERT_CARD = "insert_card", _("Insert card")
+
+
+class TicketQuerySet(MerchantScopedQuerySet):
+    def unresolved(self):
+        return self.exclude(status=TicketStatus.RESOLVED)
+
+
+class ServiceRecoveryTicket(MerchantOwned):
+    """A buyer's problem, raised from the help page (or an unhappy satisfaction answer); the merchant's inbox."""
+
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reason = models.CharField(_("reason"), max_length=12, choices=TicketReason.choices)
+    text = models.TextField(_("message"), blank=True, max_length=4000)
+    photo = models.FileField(_("photo"), upload_to="recovery/", blank=True, max_length=200)
+    status = models.CharField(_("status"), max_length=12, choices=TicketStatus.choices, default=TicketStatus.OPEN)
+    source = models.CharField(_("source"), max_length=12, choices=TicketSource.choices)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    notes = models.TextField(_("internal notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service-recovery ticket")
+        verbose_name_plural = _("service-recovery tickets")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["merchant", "status", "-created_at"], name="ticket_merchant_status"),
+            models.Index(fields=["order", "reason", "-created_at"], name="ticket_order_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_reason_display()}"
+
+
+class TicketEntry(MerchantOwned):
+    """The ticket's history: status changes, internal notes and email replies to the buyer."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Status change")
+        NOTE = "note", _("Note")
+        REPLY = "reply", _("Email reply")
+
+    ticket = models.ForeignKey(ServiceRecoveryTicket, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    text = models.TextField(_("text"), blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    status_from = models.CharField(max_length=12, blank=True)
+    status_to = models.CharField(max_length=12, blank=True)
+    message_ref = models.CharField(_("message reference"), max_length=64, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ticket entry")
+        verbose_name_plural = _("ticket entries")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.kind}"
+
+
+class ReviewSource(models.TextChoices):
+    CSV = "csv", _("CSV import")
+    API = "api", _("API")
+    DEMO = "demo", _("Demo data")
+
+
+class ReceivedReview(MerchantOwned):
+    """A review the merchant reports back (CSV or API). It marks its order reviewed and is attributed to the
+    request that preceded it within the campaign's attribution window."""
+
+    order = models.ForeignKey("orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    asin = models.CharField(_("ASIN / product id"), max_length=100, blank=True)
+    sku = models.CharField(_("SKU"), max_length=100, blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    reviewed_on = models.DateField(_("reviewed on"))
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=ReviewSource.choices)
+    attributed_message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("attributed to")
+    )
+    dedupe_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("received review")
+        verbose_name_plural = _("received reviews")
+        ordering = ["-reviewed_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "dedupe_key"], name="receivedreview_unique_dedupe"),
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="receivedreview_rating_1_5"),
+        ]
+        indexes = [models.Index(fields=["merchant", "-reviewed_on"], name="receivedreview_merchant_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.rating}★ {self.reviewed_on}"

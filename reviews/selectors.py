@@ -110,7 +110,14 @@ def order_section(request, order) -> dict | None:
         if campaign.pk not in with_message:
             code, text = why_not(campaign, order)
             missing.append({"campaign": campaign, "code": code, "label": text})
-    return {"messages": messages, "missing": missing}
+    from .models import ReceivedReview, SatisfactionAnswer, ServiceRecoveryTicket
+
+    tickets = list(
+        ServiceRecoveryTicket.objects.filter(merchant_id=order.merchant_id, order_id=order.pk).order_by("-created_at")
+    )
+    reviews = list(ReceivedReview.objects.filter(merchant_id=order.merchant_id, order_id=order.pk))
+    answer = SatisfactionAnswer.objects.filter(merchant_id=order.merchant_id, order_id=order.pk).first()
+    return {"messages": messages, "missing": missing, "tickets": tickets, "reviews": reviews, "answer": answer}
 
 
 def export_messages(buyer) -> dict:
@@ -264,3 +271,87 @@ def reason_choices() -> list[tuple[str, str]]:
 
 def has_waiting(merchant) -> bool:
     return Message.objects.for_merchant(merchant).filter(Q(status=MessageStatus.PLANNED)).exists()
+
+
+# --- buyers' side: tickets, received reviews, the help page ----------------------------------------------
+
+
+def tickets_of(merchant, *, status: str = "", reason: str = "", source: str = "") -> QuerySet:
+    from .models import ServiceRecoveryTicket
+
+    rows = ServiceRecoveryTicket.objects.for_merchant(merchant).select_related("order", "order__store")
+    if status:
+        rows = rows.filter(status=status)
+    if reason:
+        rows = rows.filter(reason=reason)
+    if source:
+        rows = rows.filter(source=source)
+    return rows.order_by("-created_at", "-pk")
+
+
+def ticket_counts(merchant) -> dict[str, int]:
+    from .models import ServiceRecoveryTicket, TicketStatus
+
+    counts = dict(ServiceRecoveryTicket.objects.for_merchant(merchant).values_list("status").annotate(n=Count("pk")))
+    return {status: counts.get(status, 0) for status in TicketStatus.values}
+
+
+def ticket_of(merchant, pk: int):
+    from .models import ServiceRecoveryTicket
+
+    return (
+        ServiceRecoveryTicket.objects.for_merchant(merchant)
+        .select_related("order", "order__store", "order__buyer", "message", "message__campaign")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def ticket_timeline(ticket) -> dict:
+    """The order's timeline for the ticket page: its events, its messages, its other tickets, its reviews."""
+    from orders import selectors as order_selectors
+
+    from .models import ReceivedReview, SatisfactionAnswer, ServiceRecoveryTicket
+
+    order = order_selectors.order_detail(ticket.merchant, ticket.order_id)
+    return {
+        "order": order,
+        "events": list(order.events.all()) if order else [],
+        "messages": messages_of_order(ticket.order),
+        "entries": list(ticket.entries.select_related("author")),
+        "other_tickets": list(
+            ServiceRecoveryTicket.objects.filter(merchant_id=ticket.merchant_id, order_id=ticket.order_id)
+            .exclude(pk=ticket.pk)
+            .order_by("-created_at")
+        ),
+        "answer": SatisfactionAnswer.objects.filter(order_id=ticket.order_id).first(),
+        "reviews": list(ReceivedReview.objects.filter(merchant_id=ticket.merchant_id, order_id=ticket.order_id)),
+    }
+
+
+def received_reviews_of(merchant) -> QuerySet:
+    from .models import ReceivedReview
+
+    return (
+        ReceivedReview.objects.for_merchant(merchant)
+        .select_related("order", "attributed_message", "attributed_message__campaign")
+        .order_by("-reviewed_on", "-pk")
+    )
+
+
+def help_page_of(*, order_id: int, message_ref: str = ""):
+    """(order, message) a help-page token names; (None, None) when the order no longer exists or the
+    message is not the order's."""
+    order = Order.objects.select_related("store", "buyer", "merchant").filter(pk=order_id).first()
+    if order is None:
+        return None, None
+    message = None
+    if message_ref:
+        message = (
+            Message.objects.filter(message_ref=message_ref, order_id=order.pk, merchant_id=order.merchant_id)
+            .select_related("campaign")
+            .first()
+        )
+        if message is None:
+            return None, None
+    return order, message

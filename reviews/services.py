@@ -8,7 +8,9 @@ providers and privacy requests tell us about messages.
     plan_due_messages(*, now=None) -> PlanResult          (reviews.planning)
     dispatch_batch(...) / dispatch_due(...) -> BatchResult  (reviews.dispatch)
     expire_leases(*, now=None) -> int
-    record_review_click(*, message_ref) -> Message | None
+    record_review_click(*, message_ref) -> Message | None   (reviews.recovery, with the buyers' side)
+    open_ticket / answer_satisfaction / set_ticket_status / add_ticket_note / reply_to_buyer  (reviews.recovery)
+    import_reviews(*, merchant, rows, source) -> ImportReport  (reviews.received)
     on_delivery_event(**event)                             (channels' delivery listener)
 """
 
@@ -43,6 +45,16 @@ from .models import (
     Variant,
 )
 from .planning import plan_campaign, plan_due_messages  # noqa: F401  (re-exported)
+from .received import import_reviews  # noqa: F401  (re-exported)
+from .recovery import (  # noqa: F401  (re-exported)
+    add_ticket_note,
+    answer_satisfaction,
+    open_ticket,
+    record_open,
+    record_review_click,
+    reply_to_buyer,
+    set_ticket_status,
+)
 
 CAMPAIGN_FIELDS = [
     "name", "purpose", "message_class", "delay_days", "shipped_fallback_days", "max_age_days", "reminder_days",
@@ -50,6 +62,7 @@ CAMPAIGN_FIELDS = [
     "product_exclude", "category_include", "category_exclude", "countries_include", "countries_exclude",
     "min_total", "exclude_repeat_buyers", "window_start", "window_end", "send_days", "cap_messages", "cap_days",
     "min_gap_hours", "daily_cap", "holdout_percent", "test_mode", "test_recipients", "send_on", "send_time",
+    "satisfaction_check", "track_opens", "attribution_days",
 ]  # fmt: skip
 # Set only by the broadcast service (a segment is made with its broadcast).
 INTERNAL_FIELDS = ["segment"]
@@ -214,15 +227,6 @@ def set_global_stop(*, stopped: bool, reason: str = "", user=None) -> SendingSwi
     switch.changed_by = user
     switch.save()
     return switch
-
-
-def record_review_click(*, message_ref: str) -> Message | None:
-    """The buyer opened the review link: remembered once (a reminder is then not sent)."""
-    message = Message.objects.filter(message_ref=message_ref).select_related("campaign", "order").first()
-    if message is None:
-        return None
-    Message.objects.filter(pk=message.pk, clicked_at__isnull=True).update(clicked_at=timezone.now())
-    return message
 
 
 def on_delivery_event(

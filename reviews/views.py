@@ -1,17 +1,14 @@
 """Merchant pages of campaigns: list, editor, overview with pause / resume / stop, dry run, send log,
-one message with its attempts; and the buyers' review link."""
+one message with its attempts. The buyers' pages are in views_buyers, the inbox and audit in views_recovery."""
 
 from __future__ import annotations
 
 import contextlib
-import uuid
-from urllib.parse import quote
 
 from django.contrib import messages
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,7 +17,7 @@ from accounts.mixins import merchant_required, scoped_object_or_404
 from accounts.roles import Role, role_allows
 
 from . import broadcasts, selectors, services
-from .dispatch import REVIEW_LINK_SALT, global_stop
+from .dispatch import global_stop
 from .forms import (
     BroadcastForm,
     CampaignForm,
@@ -251,30 +248,3 @@ def message_detail(request, pk: int):
     if message is None:
         raise Http404
     return render(request, "reviews/message.html", {"message": message, "attempts": message.attempts.all()})
-
-
-def review_link(request, token: str):
-    """The buyer's review link (signed message reference): remember the click, go to the review page."""
-    try:
-        ref = signing.loads(token, salt=REVIEW_LINK_SALT)
-        uuid.UUID(str(ref))
-    except (signing.BadSignature, ValueError):
-        raise Http404 from None
-    message = services.record_review_click(message_ref=ref)
-    if message is None:
-        raise Http404
-    target = _review_target(message)
-    if target:
-        return HttpResponseRedirect(target)
-    return render(request, "reviews/review_thanks.html", {"store": message.order.store}, status=200)
-
-
-def _review_target(message) -> str:
-    campaign, order = message.campaign, message.order
-    if campaign.review_url:
-        product = order.items.order_by("position").values_list("product_id", flat=True).first() or ""
-        return campaign.review_url.replace("{product_id}", quote(product, safe="")).replace(
-            "{order_number}", quote(order.display_number, safe="")
-        )
-    marketplace = order.store.marketplace
-    return marketplace if marketplace.startswith("https://") else ""

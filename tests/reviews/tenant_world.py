@@ -1,6 +1,13 @@
 import datetime as dt
 
-from reviews.models import MessageAttempt, Segment
+from reviews.models import (
+    MessageAttempt,
+    ReceivedReview,
+    SatisfactionAnswer,
+    Segment,
+    ServiceRecoveryTicket,
+    TicketEntry,
+)
 from tests.factories.channels import ChannelAccountFactory
 from tests.factories.reviews import CampaignFactory, MessageFactory, PlanStepFactory
 
@@ -25,4 +32,16 @@ def populate(side) -> None:
         status="draft", segment=segment, send_on=dt.date(2026, 12, 1), send_time=dt.time(10, 0),
     )  # fmt: skip
     PlanStepFactory(campaign=broadcast, channel="email", account=account)
-    side.objects.update(campaign=campaign, message=message, broadcast=broadcast)
+    ticket = ServiceRecoveryTicket.objects.create(
+        merchant=merchant, order=order, message=message, reason="damaged", source="help_page",
+        text=f"the mug arrived broken {side.canary}", photo=f"recovery/{merchant.pk}/world.jpg",
+    )  # fmt: skip
+    TicketEntry.objects.create(merchant=merchant, ticket=ticket, kind="note", text=f"called the buyer {side.canary}")
+    SatisfactionAnswer.objects.create(
+        merchant=merchant, order=order, message=message, answer="unhappy", answered_at=message.created_at
+    )
+    review = ReceivedReview.objects.create(
+        merchant=merchant, order=order, asin="B0CANARY01", rating=4, reviewed_on=dt.date(2026, 1, 5),
+        title=f"Warm socks {side.canary}", source="api", dedupe_key=f"world-{side.canary}",
+    )  # fmt: skip
+    side.objects.update(campaign=campaign, message=message, broadcast=broadcast, ticket=ticket, received_review=review)
