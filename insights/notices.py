@@ -51,7 +51,10 @@ def _breaker(p: dict) -> Rendered:
 
 
 def _budget(p: dict) -> Rendered:
-    channel = p.get("channel_label") or _("all channels")
+    from billing.models import Channel
+
+    channel = str(Channel(p["channel"]).label) if p.get("channel") in Channel.values else _("all channels")
+    p = {**p, "scope": {"day": _("daily"), "month": _("monthly")}.get(p.get("scope"), p.get("scope", ""))}
     if int(p.get("threshold", 0)) >= 100:
         return Rendered(
             title=_("Budget cap reached"),

@@ -251,7 +251,7 @@ def _money(value) -> str:
 
 def _collect_budget_alerts(since: dt.datetime) -> int:
     """billing's CapAlert rows (80 % / 100 %). billing emails its owners itself, so these are in-app only."""
-    from billing.models import CapAlert, Channel
+    from billing.models import CapAlert
 
     made = 0
     for alert in CapAlert.objects.filter(created_at__gte=since).select_related("merchant"):
@@ -262,9 +262,8 @@ def _collect_budget_alerts(since: dt.datetime) -> int:
                 key=f"cap_alert:{alert.pk}",
                 params={
                     "threshold": alert.threshold,
-                    "scope": alert.get_scope_display(),
+                    "scope": alert.scope,
                     "channel": alert.channel,
-                    "channel_label": str(Channel(alert.channel).label) if alert.channel in Channel.values else "",
                     "limit": _money(alert.limit),
                     "spent": _money(alert.spent),
                 },

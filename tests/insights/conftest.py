@@ -116,3 +116,12 @@ def ago(**kwargs) -> dt.datetime:
 @pytest.fixture(autouse=True)
 def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """A page request may leave another language active in this thread; each test starts in English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
