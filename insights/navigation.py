@@ -16,7 +16,8 @@ def charts_panel(request) -> dict | None:
 
     merchant = request.merchant
     flt = selectors.recent_filter(30, merchant=merchant)
-    total = selectors.totals(merchant, flt)
+    cells = selectors.cube(merchant, flt)
+    total = selectors.total_of(cells)
     if not total.planned:
         return None
     return {
@@ -24,9 +25,9 @@ def charts_panel(request) -> dict | None:
         "charts": report_charts(
             merchant,
             flt,
-            by_period=selectors.report(merchant, flt, "period"),
+            by_period=selectors.rollup(cells, "period"),
             total=total,
-            by_country=selectors.report(merchant, flt, "country"),
+            by_country=selectors.rollup(cells, "country"),
         ),
         "recent_trips": list(selectors.trips_of(merchant)[:3]),
     }
