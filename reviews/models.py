@@ -347,6 +347,12 @@ class Message(MerchantOwned):
                 name="message_campaign_counted",
                 condition=Q(counted_at__isnull=False),
             ),
+            # Circuit breakers (insights): one channel account's sends in a rolling window.
+            models.Index(
+                fields=["account", "sent_at"],
+                name="message_account_sent",
+                condition=Q(sent_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
