@@ -32,7 +32,7 @@ def test_demo_trips_a_breaker_from_complaint_events_and_has_results_to_show():
         assert UsageRecord.objects.filter(merchant=merchant).exists()
         assert [v.name for v in selectors.ab_results(campaign)] == ["A", "B"]
         holdout = selectors.holdout_results(campaign)
-        assert holdout.held_out_orders > 20 and holdout.messaged_orders > 350
+        assert holdout.held_out_orders > 20 and holdout.messaged_orders > 300
     counts = (BreakerTrip.objects.count(), Notice.objects.count(), DeliveryEvent.objects.count())
     call_command("demo", stdout=io.StringIO())
     assert (BreakerTrip.objects.count(), Notice.objects.count(), DeliveryEvent.objects.count()) == counts

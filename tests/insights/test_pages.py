@@ -95,3 +95,19 @@ def test_a_viewer_may_read_reports(filled, alice):
 def test_campaign_page_links_to_its_report(filled, client_a):
     html = client_a.get(reverse("reviews:detail", args=[filled.pk])).content.decode()
     assert reverse("insights:campaign_report", args=[filled.pk]) in html
+
+
+def test_campaign_report_in_chinese_keeps_its_percent_signs(alice, client_a):
+    from tests.factories.reviews import VariantFactory
+
+    campaign = CampaignFactory(merchant=alice.merchant, name="春季", holdout_percent=10)
+    VariantFactory(campaign=campaign, name="A")
+    VariantFactory(campaign=campaign, name="B")
+    now = timezone.now()
+    bulk_messages(campaign, 4, variant="A", status="sent", sent_at=now)
+    bulk_messages(campaign, 4, variant="B", status="sent", sent_at=now)
+    bulk_messages(campaign, 2, status="held_out")
+    client_a.post(reverse("accounts:set_language"), {"language": "zh-hans", "next": "/"})
+    html = client_a.get(reverse("insights:campaign_report", args=[campaign.pk])).content.decode()
+    assert "比率（95% 区间）" in html and "留出组" in html and "对照组" in html
+    assert "%%" not in html
