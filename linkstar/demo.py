@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-DEMO_APPS = ["accounts", "orders", "templates_review", "channels", "billing", "reviews", "inserts"]
+DEMO_APPS = ["accounts", "orders", "templates_review", "channels", "billing", "reviews", "insights", "inserts"]
 
 
 @dataclass

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "channels",
     "billing",
     "reviews",
+    "insights",
     "inserts",
     "django_celery_beat",  # after our apps: its zh-Hans catalogue must not override our wording
     "drf_spectacular",
@@ -109,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "linkstar.navigation.navigation",
+                "insights.context.notices",
             ],
         },
     },
@@ -391,3 +393,14 @@ REVIEWS_DISPATCH_LOOPS = env.int("REVIEWS_DISPATCH_LOOPS", default=2)
 REVIEWS_WORKER_SECONDS = env.float("REVIEWS_WORKER_SECONDS", default=50.0)
 # Broadcasts API: the campaign status set (its channels are the contact channels: ContactChannelEnum).
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["CampaignStatusEnum"] = "reviews.models.CampaignStatus"
+
+# --- insights: circuit breakers (rolling window per merchant x channel account) ---
+# A rule trips when its rate is strictly above the threshold and the window holds at least the minimum sample.
+INSIGHTS_BREAKER_WINDOW_HOURS = env.int("INSIGHTS_BREAKER_WINDOW_HOURS", default=24)
+INSIGHTS_BREAKER_MIN_SENDS = env.int("INSIGHTS_BREAKER_MIN_SENDS", default=200)
+INSIGHTS_BREAKER_COMPLAINT_RATE = env.str("INSIGHTS_BREAKER_COMPLAINT_RATE", default="0.003")
+INSIGHTS_BREAKER_HARD_BOUNCE_RATE = env.str("INSIGHTS_BREAKER_HARD_BOUNCE_RATE", default="0.05")
+INSIGHTS_BREAKER_PROVIDER_ERROR_RATE = env.str("INSIGHTS_BREAKER_PROVIDER_ERROR_RATE", default="0.20")
+# Unsubscribes in the window above FACTOR x the trailing 7 days' average for a window of that length, and above FLOOR.
+INSIGHTS_BREAKER_UNSUBSCRIBE_FACTOR = env.str("INSIGHTS_BREAKER_UNSUBSCRIBE_FACTOR", default="3")
+INSIGHTS_BREAKER_UNSUBSCRIBE_FLOOR = env.int("INSIGHTS_BREAKER_UNSUBSCRIBE_FLOOR", default=10)

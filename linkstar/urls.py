@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("channels.api_urls")),
     path("", include("billing.api_urls")),
     path("", include("reviews.api_urls")),
+    path("", include("insights.api_urls")),
     path("", include("inserts.api_urls")),
 ]
 
@@ -46,6 +47,7 @@ urlpatterns = [
     path("channels/", include("channels.urls")),
     path("billing/", include("billing.urls")),
     path("campaigns/", include("reviews.urls")),
+    path("insights/", include("insights.urls")),
     path("", include("inserts.urls")),
     path("", include("accounts.urls")),
 ]

@@ -133,6 +133,12 @@ class Campaign(MerchantOwned):
     )
     status = models.CharField(_("status"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    paused_reason = models.CharField(
+        _("reason for pause"),
+        max_length=300,
+        blank=True,
+        help_text=_("Set when a circuit breaker paused the campaign; cleared when a person changes its status."),
+    )
     stores = models.ManyToManyField(
         "orders.Store", blank=True, related_name="+", verbose_name=_("stores"), help_text=_("Empty: every store.")
     )
@@ -431,6 +437,12 @@ class Message(MerchantOwned):
                 fields=["campaign", "counted_at"],
                 name="message_campaign_counted",
                 condition=Q(counted_at__isnull=False),
+            ),
+            # Circuit breakers (insights): one channel account's sends in a rolling window.
+            models.Index(
+                fields=["account", "sent_at"],
+                name="message_account_sent",
+                condition=Q(sent_at__isnull=False),
             ),
         ]
 

@@ -4,6 +4,7 @@ providers and privacy requests tell us about messages.
     create_campaign(*, merchant, user, data, steps, variants) -> Campaign
     update_campaign(*, campaign, data, steps, variants) -> Campaign
     set_campaign_status(*, campaign, status, user=None) -> Campaign
+    pause_campaigns_of_account(*, merchant_id, account_id, reason) -> list[int]   (circuit breakers)
     set_global_stop(*, stopped, reason="", user=None) -> SendingSwitch
     plan_due_messages(*, now=None) -> PlanResult          (reviews.planning)
     dispatch_batch(...) / dispatch_due(...) -> BatchResult  (reviews.dispatch)
@@ -210,12 +211,34 @@ def set_campaign_status(*, campaign: Campaign, status: str, user=None) -> Campai
         now = timezone.now()
         campaign.status = status
         campaign.status_changed_at = now
-        campaign.save(update_fields=["status", "status_changed_at", "updated_at"])
+        campaign.paused_reason = ""  # a person decided: a breaker's reason no longer explains the status
+        campaign.save(update_fields=["status", "status_changed_at", "paused_reason", "updated_at"])
         if status == CampaignStatus.STOPPED:
             Message.objects.filter(campaign=campaign, status=MessageStatus.PLANNED).update(
                 status=MessageStatus.SKIPPED, reason_code=Code.CAMPAIGN_STOPPED, updated_at=now
             )
     return campaign
+
+
+def pause_campaigns_of_account(*, merchant_id: int, account_id: int, reason: str) -> list[int]:
+    """A circuit breaker tripped on a channel account: pause the merchant's active campaigns whose plan uses
+    it, with the reason shown on the campaign. Only a person resumes them (set_campaign_status)."""
+    with transaction.atomic():
+        ids = list(
+            Campaign.objects.select_for_update()
+            .filter(
+                merchant_id=merchant_id,
+                status=CampaignStatus.ACTIVE,
+                pk__in=PlanStep.objects.filter(account_id=account_id).values("campaign_id"),
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        now = timezone.now()
+        Campaign.objects.filter(pk__in=ids).update(
+            status=CampaignStatus.PAUSED, status_changed_at=now, paused_reason=reason[:300], updated_at=now
+        )
+    return ids
 
 
 def set_global_stop(*, stopped: bool, reason: str = "", user=None) -> SendingSwitch:

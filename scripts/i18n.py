@@ -14,7 +14,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["linkstar", "accounts", "orders", "templates_review", "channels", "billing", "reviews", "inserts"]
+APPS = ["linkstar", "accounts", "orders", "templates_review", "channels", "billing", "reviews", "insights", "inserts"]
 LOCALE = "zh_Hans"
 
 
