@@ -81,3 +81,35 @@ def test_a_minimum_gap_holds_the_second_message_of_a_buyer_in_the_same_chunk(sho
     assert waiting.reason_code == Code.FREQUENCY_GAP
     sent = Message.objects.get(status=MessageStatus.SENT)
     assert waiting.send_at == sent.counted_at + dt.timedelta(hours=16)
+
+
+def test_a_render_that_overran_its_time_once_is_rendered_again_not_skipped(shop, monkeypatch):
+    from templates_review.rendering import RenderLimitError
+
+    _plan(shop, 2)
+    original, stalls = dispatch.render_for_send, []
+
+    def stall_once(**kwargs):
+        if not stalls:
+            stalls.append(1)
+            raise RenderLimitError("rendering took longer than 0.25 s")  # the machine stalled once
+        return original(**kwargs)
+
+    monkeypatch.setattr(dispatch, "render_for_send", stall_once)
+    result = dispatch.dispatch_batch(limit=10)
+    assert (result.sent, result.skipped) == (2, 0)
+
+
+def test_a_template_that_always_overruns_is_skipped_as_render_failed(shop, monkeypatch):
+    from templates_review.rendering import RenderLimitError
+
+    _plan(shop, 1)
+
+    def always_slow(**kwargs):
+        raise RenderLimitError("rendering took longer than 0.25 s")
+
+    monkeypatch.setattr(dispatch, "render_for_send", always_slow)
+    result = dispatch.dispatch_batch(limit=10)
+    assert (result.sent, result.skipped) == (0, 1)
+    assert result.codes == {Code.RENDER_FAILED: 1}
+    assert not Reservation.objects.exists()  # nothing was reserved for it
