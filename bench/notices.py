@@ -54,6 +54,8 @@ def beat(campaign, cursor_at, now) -> tuple[float, int]:
     from reviews.models import Campaign
     from reviews.notices import plan_notice_campaign
 
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE reviews_message")  # as autovacuum would, once the messages are there
     Campaign.objects.filter(pk=campaign.pk).update(planned_at=cursor_at)
     campaign.refresh_from_db()
     started = time.perf_counter()
@@ -65,8 +67,6 @@ def fresh_beat(campaign, cursor_at, now) -> tuple[float, int]:
     from reviews.models import Message
 
     Message.objects.all().delete()
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE reviews_message")
     return beat(campaign, cursor_at, now)
 
 
