@@ -216,14 +216,11 @@ def plan_notice_campaign(*, campaign: Campaign, now: dt.datetime):
         "store_ids": planning.campaign_store_ids(campaign),
         "types": [EVENT_OF_PURPOSE[campaign.purpose]],
         "occurred_after": now - NOTICE_MAX_AGE,
+        "received_after": start - CURSOR_SLACK,  # in the chunks' query too: either index reads few rows
     }
     # The ids first, by the (merchant, type, received_at) index and without ORDER BY … LIMIT (which would
     # tempt PostgreSQL to walk the primary key through the whole table); then the events in chunks.
-    ids = sorted(
-        _unannounced(order_selectors.fulfilment_events(received_after=start - CURSOR_SLACK, **query))
-        .order_by()
-        .values_list("pk", flat=True)
-    )
+    ids = sorted(_unannounced(order_selectors.fulfilment_events(**query)).order_by().values_list("pk", flat=True))
     for first in range(0, len(ids), CHUNK):
         chunk = order_selectors.fulfilment_events(event_ids=ids[first : first + CHUNK], **query)
         result.add(_plan_events(campaign, list(chunk.prefetch_related("order__items")), now=now))
