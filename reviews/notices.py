@@ -200,7 +200,9 @@ def _unannounced(events):
         Value("notice:"), Cast(OuterRef("order_id"), CharField()), Value(":"), OuterRef("type"),
         output_field=CharField(),
     )  # fmt: skip
-    return events.exclude(Exists(Message.objects.filter(merchant_id=OuterRef("merchant_id"), dedupe_key=key)))
+    # `.exclude(dedupe_key="")` repeats the partial unique index's condition, so PostgreSQL probes that index
+    announced = Message.objects.filter(merchant_id=OuterRef("merchant_id"), dedupe_key=key).exclude(dedupe_key="")
+    return events.exclude(Exists(announced))
 
 
 def plan_notice_campaign(*, campaign: Campaign, now: dt.datetime):
@@ -209,22 +211,19 @@ def plan_notice_campaign(*, campaign: Campaign, now: dt.datetime):
 
     result = planning.PlanResult()
     start = campaign.planned_at or campaign.status_changed_at or now
-    events = _unannounced(
-        order_selectors.fulfilment_events(
-            merchant_id=campaign.merchant_id,
-            store_ids=planning.campaign_store_ids(campaign),
-            types=[EVENT_OF_PURPOSE[campaign.purpose]],
-            received_after=start - CURSOR_SLACK,
-            occurred_after=now - NOTICE_MAX_AGE,
-        )
-    ).prefetch_related("order__items")
-    last = 0
-    while True:
-        chunk = list(events.filter(pk__gt=last)[:CHUNK])
-        if not chunk:
-            break
-        last = chunk[-1].pk
-        result.add(_plan_events(campaign, chunk, now=now))
+    query = {
+        "merchant_id": campaign.merchant_id,
+        "store_ids": planning.campaign_store_ids(campaign),
+        "types": [EVENT_OF_PURPOSE[campaign.purpose]],
+        "occurred_after": now - NOTICE_MAX_AGE,
+        "received_after": start - CURSOR_SLACK,  # in the chunks' query too: either index reads few rows
+    }
+    # The ids first, by the (merchant, type, received_at) index and without ORDER BY … LIMIT (which would
+    # tempt PostgreSQL to walk the primary key through the whole table); then the events in chunks.
+    ids = sorted(_unannounced(order_selectors.fulfilment_events(**query)).order_by().values_list("pk", flat=True))
+    for first in range(0, len(ids), CHUNK):
+        chunk = order_selectors.fulfilment_events(event_ids=ids[first : first + CHUNK], **query)
+        result.add(_plan_events(campaign, list(chunk.prefetch_related("order__items")), now=now))
     Campaign.objects.filter(pk=campaign.pk).update(planned_until=now, planned_at=now)
     return result
 
