@@ -36,7 +36,7 @@ CANARY_HOOK = "hooks:pm-hook-canary-5ecr3t-b2"
 CANARY_SHOP = "shpat_canary-5ecr3t-c3"
 CANARY_APP = "shopify-app-canary-5ecr3t-d4"
 CANARIES = [CANARY_TOKEN, CANARY_HOOK.split(":")[1], CANARY_SHOP, CANARY_APP]
-ROTATION_ROWS = int(os.environ.get("SECRETS_ROTATION_ROWS", "1000"))
+ROTATION_ROWS = int(os.environ.get("SECRETS_ROTATION_ROWS", "600"))
 
 
 def report(**figures):
