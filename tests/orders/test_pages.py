@@ -101,7 +101,8 @@ def test_admin_lists_render_without_n_plus_one(client, filled, django_assert_max
 def test_the_demo_loads_stores_and_hundreds_of_orders_and_is_idempotent():
     call_command("demo", stdout=io.StringIO())
     counts = (Store.objects.count(), Order.objects.count())
-    assert counts[0] == 8 and counts[1] >= 300  # 3 stores each + a WooCommerce store connected to the fakes
+    # 3 stores each + a WooCommerce store connected to the fakes + a "Demo history" store each (insights)
+    assert counts[0] == 10 and counts[1] >= 300
     delivered = Order.objects.filter(delivered_at__isnull=False)
     assert delivered.count() >= 200
     assert len(set(Order.objects.values_list("ship_country", flat=True))) >= 5
