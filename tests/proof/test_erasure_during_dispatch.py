@@ -48,7 +48,7 @@ def _pg_dump() -> str:
 
 
 def test_erasure_during_dispatch_stops_sends_leaves_no_pii_and_keeps_billing():
-    targets, others = scale(20, 100), scale(120, 1000)
+    targets, others = scale(20, 100), scale(80, 1000)
     rng = random.Random(11)
     with Sink(delay=scale(0.02, 0.01)) as sink:
         (shop,) = make_shops(sink, merchants=1, orders_each=others)

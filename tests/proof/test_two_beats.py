@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_two_beats_plan_and_send_exactly_one_message_per_campaign_order_and_step():
-    orders_total, seconds = scale(300, 1000), scale(8, 240)
+    orders_total, seconds = scale(200, 1000), scale(8, 240)
     with Sink() as sink:
         (shop,) = make_shops(sink, merchants=1, orders_each=orders_total // 2)
         env = child_env(broker="memory://", REVIEWS_BATCH_SIZE=25, REVIEWS_SEND_CHUNK=25)

@@ -85,7 +85,7 @@ def _requests(base: str, merchant, per_provider: int) -> tuple[list[dict], dict]
 
 def test_webhook_storm_stores_one_effect_per_event_and_never_moves_a_status_back(live_server, settings):
     settings.PUBLIC_BASE_URL = live_server.url  # Twilio signs the URL it called
-    per_provider = scale(100, 1000)
+    per_provider = scale(60, 1000)
     merchant = MerchantFactory(name="Storm", slug="storm")
     events, refs = _requests(live_server.url, merchant, per_provider)
     replays = [e for e in events for _ in range(3)]
