@@ -70,6 +70,7 @@ class CampaignViewSet(
     class Output(serializers.ModelSerializer):
         window_start = LocalTimeField()
         window_end = LocalTimeField()
+        send_time = LocalTimeField(allow_null=True, required=False)
         plan = serializers.SerializerMethodField()
         variants = serializers.SerializerMethodField()
         stores = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
@@ -93,6 +94,7 @@ class CampaignViewSet(
     @extend_schema_serializer(component_name="CampaignInput")
     class Input(serializers.ModelSerializer):
         window_start = LocalTimeField(required=False)
+        send_time = LocalTimeField(required=False, allow_null=True)
         window_end = LocalTimeField(required=False)
         plan = PlanStepSerializer(many=True, required=False)
         variants = VariantSerializer(many=True, required=False)
@@ -238,7 +240,7 @@ class ReviewRowError(serializers.Serializer):
 
 class ReviewImportErrors(serializers.Serializer):
     detail = serializers.CharField()
-    errors = ReviewRowError(many=True)
+    errors = ReviewRowError(many=True, required=False)  # absent when the body itself is unreadable
 
 
 class ReviewImportResult(serializers.Serializer):

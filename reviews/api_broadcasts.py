@@ -14,7 +14,7 @@ from channels.models import ChannelAccount
 from orders.models import Store
 
 from . import broadcasts
-from .api import Page, _django_errors
+from .api import LocalTimeField, Page, _django_errors
 from .models import Campaign, Channel, PlanStep, Purpose, Segment
 
 # The channels a broadcast may use: marketing never goes through Amazon.
@@ -40,6 +40,7 @@ class BroadcastStepOutput(serializers.ModelSerializer):
 class BroadcastOutput(serializers.ModelSerializer):
     segment = SegmentOutput(read_only=True)
     plan = BroadcastStepOutput(source="plan_steps", many=True, read_only=True)
+    send_time = LocalTimeField(allow_null=True, read_only=True)
 
     class Meta:
         model = Campaign
@@ -60,7 +61,7 @@ class BroadcastInput(serializers.Serializer):
     template_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     support_url = serializers.URLField(required=False, allow_blank=True, default="")
     send_on = serializers.DateField(required=False, allow_null=True, default=None)
-    send_time = serializers.TimeField(required=False, allow_null=True, default=None)
+    send_time = LocalTimeField(required=False, allow_null=True, default=None)
     cap_messages = serializers.IntegerField(min_value=1, max_value=100, default=2)
     cap_days = serializers.IntegerField(min_value=1, max_value=365, default=30)
     dry_run = serializers.BooleanField(default=False)

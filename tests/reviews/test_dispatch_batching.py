@@ -43,7 +43,8 @@ def test_the_queries_of_a_dispatched_batch_do_not_grow_with_its_size(shop, setti
         few, many = dispatched(4), dispatched(40)
 
     assert many == few
-    assert many <= 60, "a handful of queries per step of the batch, whatever its size"
+    # ~60: claim, gates, caps, budget, per-address unsubscribe locks (taken and released), recording
+    assert many <= 70, "a handful of queries per step of the batch, whatever its size"
     assert len(sink.messages) == 46
     assert Message.objects.filter(step=1, status=MessageStatus.SENT).count() == 46
     assert Message.objects.filter(step=2, status=MessageStatus.PLANNED).count() == 46  # the reminders
