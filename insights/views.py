@@ -37,7 +37,7 @@ def report_charts(merchant, flt: ReportFilter, *, by_period, total, by_country, 
     series_rows = selectors.fill_days(by_period, flt)
     labels = [r.label for r in series_rows]
     currency = wallet_of(merchant).currency
-    return [
+    out = [
         charts.line_chart(
             _("Sends and outcomes over time"),
             labels,
@@ -54,13 +54,14 @@ def report_charts(merchant, flt: ReportFilter, *, by_period, total, by_country, 
             [(r.label, r.cost, _money(r.cost)) for r in sorted(by_country, key=lambda r: -r.cost)[:12]],
             colour=charts.PALETTE[2],
         ),
-        charts.bar_chart(
-            _("Sent by channel"),
-            [(r.label, r.sent, f"{r.sent:,}") for r in by_channel]
-            + ([(str(_("Insert cards: scans")), scans["scans"], f"{scans['scans']:,}")] if scans else []),
-            colour=charts.PALETTE[1],
-        ),
     ]
+    if by_channel or scans:
+        # the report pages (not the dashboard panel): every channel beside the others, and the insert cards
+        rows = [(r.label, r.sent, f"{r.sent:,}") for r in by_channel]
+        if scans:
+            rows.append((str(_("Insert cards: scans")), scans["scans"], f"{scans['scans']:,}"))
+        out.append(charts.bar_chart(_("Sent by channel"), rows, colour=charts.PALETTE[1]))
+    return out
 
 
 def _report_context(request, flt: ReportFilter, *, campaign: Campaign | None = None) -> dict:

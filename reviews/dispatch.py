@@ -582,8 +582,23 @@ class BatchFacts:
                         continue
         pairs = {(channel, digest) for (channel, _a), digest in self.hashes.items()}
         self.suppressed = suppressed_scopes(merchant_id=merchant_id, pairs=pairs)
-        self.push = order_selectors.active_push_subscriptions_by_buyer(buyer_ids=buyers)
-        self.push_by_label = {s.label: s for s in self.push.values()}
+        self._buyer_ids = list(buyers)
+        self._push: dict | None = None
+        self._push_by_label: dict = {}
+
+    @property
+    def push(self) -> dict:
+        """{(buyer id, kind): active push subscription}, read once, on the batch's first push step."""
+        if self._push is None:
+            self._push = order_selectors.active_push_subscriptions_by_buyer(buyer_ids=self._buyer_ids)
+            self._push_by_label = {s.label: s for s in self._push.values()}
+        return self._push
+
+    @property
+    def push_by_label(self) -> dict:
+        """The same subscriptions by label (the `address` a push step's candidate carries)."""
+        self.push  # noqa: B018  (read on first use)
+        return self._push_by_label
 
     def is_suppressed(self, channel: str, address: str) -> bool:
         digest = self.hashes.get((channel, address))
