@@ -59,6 +59,7 @@ def price_rows() -> list[tuple[str, str, str, Decimal]]:
     for cls in CLASSES:
         rows.append(("email", "*", cls, Decimal("0.0006" if cls == "transactional" else "0.0010")))
         rows.append(("amazon_solicitation", "*", cls, Decimal("0.0020")))  # nominal: Amazon sends it
+        rows.append(("push", "*", cls, Decimal("0.0002")))  # app and web push (campaign push steps)
         for country, price in SMS.items():
             rows.append(("sms", country, cls, Decimal(price)))
         for country, (marketing, utility) in WHATSAPP.items():

@@ -153,4 +153,6 @@ class QuoteForm(forms.Form):
         return parse_shares(self.cleaned_data["countries"])
 
     def channel_shares(self) -> dict[str, Decimal]:
-        return {channel: self.cleaned_data[f"{channel}_share"] for channel in Channel.values}
+        # push has no share field: the quote covers the channels a merchant estimates volumes for
+        data = self.cleaned_data
+        return {channel: data[f"{channel}_share"] for channel in Channel.values if f"{channel}_share" in data}

@@ -26,6 +26,7 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
     WHATSAPP = "whatsapp", _("WhatsApp")
     AMAZON_SOLICITATION = "amazon_solicitation", _("Amazon Request a Review")
+    PUSH = "push", _("App and web push")
 
 
 # Channels whose destination country is restricted by the merchant's allow-list (SMS pumping).

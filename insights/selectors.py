@@ -142,6 +142,18 @@ def _scoped_messages(merchant, flt: ReportFilter) -> QuerySet[Message]:
     return rows
 
 
+def insert_card_scans(merchant, flt: ReportFilter) -> dict:
+    """Printed insert cards and their QR scans in the report's date range (the merchant's days), read through
+    the inserts app: {"cards", "scans", "scanned_cards"}. Cards are not messages: only the merchant-wide
+    report shows them, beside the channels."""
+    from inserts import selectors as insert_selectors
+
+    tz = zone_of(merchant)
+    since = _day_start(flt.date_from, tz) if flt.date_from else None
+    until = _day_start(flt.date_to + dt.timedelta(days=1), tz) if flt.date_to else None
+    return insert_selectors.scan_counts(merchant=merchant, since=since, until=until)
+
+
 def _has_event(event_type: str) -> Exists:
     return Exists(
         DeliveryEvent.objects.filter(

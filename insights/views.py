@@ -33,11 +33,11 @@ def _money(value) -> str:
     return display(value) if value is not None else "—"
 
 
-def report_charts(merchant, flt: ReportFilter, *, by_period, total, by_country) -> list:
+def report_charts(merchant, flt: ReportFilter, *, by_period, total, by_country, by_channel=(), scans=None) -> list:
     series_rows = selectors.fill_days(by_period, flt)
     labels = [r.label for r in series_rows]
     currency = wallet_of(merchant).currency
-    return [
+    out = [
         charts.line_chart(
             _("Sends and outcomes over time"),
             labels,
@@ -55,6 +55,13 @@ def report_charts(merchant, flt: ReportFilter, *, by_period, total, by_country) 
             colour=charts.PALETTE[2],
         ),
     ]
+    if by_channel or scans:
+        # the report pages (not the dashboard panel): every channel beside the others, and the insert cards
+        rows = [(r.label, r.sent, f"{r.sent:,}") for r in by_channel]
+        if scans:
+            rows.append((str(_("Insert cards: scans")), scans["scans"], f"{scans['scans']:,}"))
+        out.append(charts.bar_chart(_("Sent by channel"), rows, colour=charts.PALETTE[1]))
+    return out
 
 
 def _report_context(request, flt: ReportFilter, *, campaign: Campaign | None = None) -> dict:
@@ -65,14 +72,25 @@ def _report_context(request, flt: ReportFilter, *, campaign: Campaign | None = N
     query = flt.query()
     if campaign is None and flt.campaign is not None:
         query["campaign"] = flt.campaign.pk
+    # Insert cards are no campaign's messages: their scans only on the merchant-wide report.
+    scans = selectors.insert_card_scans(merchant, flt) if campaign is None and flt.campaign is None else None
     return {
+        "insert_scans": scans,
         "filter": flt,
         "query": query,
         "total": total,
         "tables": [(d, DIMENSIONS[d], tables[d]) for d in tables],
         "failures": selectors.failures_by_code(merchant, flt),
         "metrics": METRICS,
-        "charts": report_charts(merchant, flt, by_period=tables["period"], total=total, by_country=tables["country"]),
+        "charts": report_charts(
+            merchant,
+            flt,
+            by_period=tables["period"],
+            total=total,
+            by_country=tables["country"],
+            by_channel=tables["channel"],
+            scans=scans,
+        ),
         "currency": wallet_of(merchant).currency,
     }
 

@@ -370,3 +370,14 @@ def preview_import(job: ImportJob, mapping: dict[str, str] | None = None) -> lis
 def push_subscriptions_of(buyer: Buyer) -> QuerySet[PushSubscription]:
     """Every push subscription of the buyer (active and gone), for the buyer page and the API."""
     return PushSubscription.objects.filter(buyer=buyer).order_by("-created_at", "-pk")
+
+
+def active_push_subscriptions_by_buyer(*, buyer_ids: Iterable[int]) -> dict[tuple[int, str], PushSubscription]:
+    """{(buyer id, kind): the newest active subscription} for many buyers in one query (dispatch's batches)."""
+    found: dict[tuple[int, str], PushSubscription] = {}
+    rows = PushSubscription.objects.filter(
+        buyer_id__in=list(buyer_ids), status=PushSubscription.Status.ACTIVE
+    ).order_by("buyer_id", "kind", "-updated_at", "-id")
+    for row in rows:
+        found.setdefault((row.buyer_id, row.kind), row)
+    return found

@@ -38,9 +38,10 @@ from accounts.models import Merchant
 from billing import services as billing
 from channels import services as channels
 from channels.ratelimit import TokenBucket
-from channels.senders import OutboundMessage, Outcome, SendResult
+from channels.senders import OutboundMessage, Outcome, PushTarget, SendResult
 from linkstar.identity import InvalidAddress, normalize_email, normalize_phone
 from orders import selectors as order_selectors
+from orders import services as order_services
 from orders.models import Buyer
 from templates_review import selectors as template_selectors
 from templates_review.linting import count_segments
@@ -52,6 +53,7 @@ from .codes import BUDGET_WAIT_CODES, Code
 from .models import (
     BILLING_CHANNEL,
     COUNTED_STATUSES,
+    PUSH_CHANNELS,
     TEMPLATE_CHANNEL,
     AccountRate,
     Campaign,
@@ -419,7 +421,10 @@ def render_context(message: Message, *, address: str, channel: str) -> dict:
         "store": {"name": store.name, "postal_address": store.postal_address},
         "review_link": review_link(message),
         "support_link": support_link(message),
-        "unsubscribe_link": channels.build_unsubscribe_url(
+        # a push has no address to unsubscribe (the buyer turns notifications off on the device)
+        "unsubscribe_link": ""
+        if channel in PUSH_CHANNELS
+        else channels.build_unsubscribe_url(
             merchant_id=message.merchant_id,
             message_ref=message.ref,
             channel=channel,
@@ -440,8 +445,8 @@ def _amazon_dt(value: dt.date | None) -> dt.datetime | None:
     return dt.datetime.combine(value, dt.time(0), tzinfo=dt.UTC) if value else None
 
 
-def _outbound(message: Message, *, channel: str, account, address: str, version) -> OutboundMessage | str:
-    """The rendered message, or a code saying why it cannot be rendered."""
+def _outbound(message: Message, *, channel: str, account, address: str, version, push=None) -> OutboundMessage | str:
+    """The rendered message, or a code saying why it cannot be rendered (`push`: the step's subscription)."""
     order, buyer = message.order, message.buyer
     language = ((buyer.language if buyer else "") or order.store.default_language or "en").lower()
     message_class = notices.outbound_class(message.campaign)
@@ -471,6 +476,8 @@ def _outbound(message: Message, *, channel: str, account, address: str, version)
     if html and open_pixel_allowed(message, version):
         html = with_open_pixel(html, links.open_pixel_url(message.ref))
     fields = {}
+    if channel in PUSH_CHANNELS:
+        return _push_outbound(message, push=push, rendered=rendered, language=language, message_class=message_class)
     if channel == Channel.WHATSAPP:
         fields = {
             "content_sid": version.whatsapp_content_sid,
@@ -489,6 +496,69 @@ def _outbound(message: Message, *, channel: str, account, address: str, version)
         message_class=message_class,
         **fields,
     )
+
+
+# --- push steps (app push, web push): the buyer's registered device instead of an address ------------------
+
+
+def _push_outbound(message: Message, *, push, rendered, language: str, message_class: str) -> OutboundMessage | str:
+    if push is None:
+        return f"{Code.RENDER_FAILED}:no push subscription"
+    return OutboundMessage(
+        merchant_id=message.merchant_id,
+        message_ref=message.ref,
+        channel="push",
+        to=push.label,
+        subject=rendered.subject,
+        text_body=rendered.text,
+        push_target=PushTarget(**order_selectors.push_target_values(push)),
+        push_link=rendered.link or review_link(message),
+        metadata={"campaign": str(message.campaign_id), "step": str(message.step)},
+        language=language,
+        message_class=message_class,
+    )
+
+
+def usable_push_step(campaign, order, step, *, facts: BatchFacts | None) -> tuple[str | None, object]:
+    """(None, subscription) when the buyer has an active subscription of the step's kind, else (code, None).
+
+    No address, so no suppression list and no test allow-list (test mode never pushes); consent as for email:
+    a review request needs none, a marketing message needs a grant (there is no push consent record)."""
+    buyer = order.buyer
+    if order.store.is_amazon:
+        return Code.AMAZON_ONLY, None
+    if buyer is None:
+        return Code.NO_CONTACT, None
+    if buyer.erased_at is not None:
+        return Code.BUYER_ERASED, None
+    if campaign.test_mode:
+        return Code.TEST_MODE, None
+    kind = PUSH_CHANNELS[step.channel]
+    if facts is not None:
+        subscription = facts.push.get((buyer.pk, kind))
+    else:
+        subscription = order_selectors.active_push_subscriptions_by_buyer(buyer_ids=[buyer.pk]).get((buyer.pk, kind))
+    if subscription is None:
+        return Code.NO_CONTACT, None
+    if campaign.message_class == "marketing":
+        return Code.NO_CONSENT, None
+    return None, subscription
+
+
+def _forget_gone_subscriptions(go: list[Ready], results: list[SendResult]) -> None:
+    """A provider's "gone" answer: orders marks the subscription gone (the message falls back like any
+    permanent failure)."""
+    gone: dict[int, list[str]] = defaultdict(list)
+    merchants = {}
+    for ready, result in zip(go, results, strict=True):
+        target = ready.outbound.push_target
+        if target is not None and result.error_code == channels.SUBSCRIPTION_GONE:
+            gone[ready.message.merchant_id].append(target.subscription_id)
+            merchants[ready.message.merchant_id] = ready.message.campaign.merchant
+    for merchant_id, ids in gone.items():
+        order_services.mark_push_subscriptions_gone(
+            merchant=merchants[merchant_id], subscription_ids=ids, reason="gone"
+        )
 
 
 class BatchFacts:
@@ -512,6 +582,23 @@ class BatchFacts:
                         continue
         pairs = {(channel, digest) for (channel, _a), digest in self.hashes.items()}
         self.suppressed = suppressed_scopes(merchant_id=merchant_id, pairs=pairs)
+        self._buyer_ids = list(buyers)
+        self._push: dict | None = None
+        self._push_by_label: dict = {}
+
+    @property
+    def push(self) -> dict:
+        """{(buyer id, kind): active push subscription}, read once, on the batch's first push step."""
+        if self._push is None:
+            self._push = order_selectors.active_push_subscriptions_by_buyer(buyer_ids=self._buyer_ids)
+            self._push_by_label = {s.label: s for s in self._push.values()}
+        return self._push
+
+    @property
+    def push_by_label(self) -> dict:
+        """The same subscriptions by label (the `address` a push step's candidate carries)."""
+        self.push  # noqa: B018  (read on first use)
+        return self._push_by_label
 
     def is_suppressed(self, channel: str, address: str) -> bool:
         digest = self.hashes.get((channel, address))
@@ -533,6 +620,12 @@ def usable_step(
     consent (a withdrawal blocks every class; a marketing message needs a grant), approved template.
     """
     buyer, store = order.buyer, order.store
+    if step.channel in PUSH_CHANNELS:
+        code, subscription = usable_push_step(campaign, order, step, facts=facts)
+        if code:
+            return code, "", None
+        version = _template_version(campaign, step, variant, buyer, store, cache)
+        return (Code.NO_TEMPLATE, "", None) if version is None else (None, subscription.label, version)
     address, code = rules.contact_for(step.channel, buyer, store)
     if code:
         return code, "", None
@@ -778,6 +871,7 @@ class Preparer:
                 account=step.account,
                 address=candidate.address,
                 version=candidate.version,
+                push=self.facts.push_by_label.get(candidate.address) if step.channel in PUSH_CHANNELS else None,
             )
             if isinstance(outbound, str):
                 self.skip(message, Code.RENDER_FAILED, outbound.partition(":")[2], **plan_fields)
@@ -994,6 +1088,7 @@ def _send_group(account, group: list[Ready], *, token: str, flags: StopFlags, pr
             results = channels.send_messages(account=account, messages=[r.outbound for r in go], sender=sender)
             latency = int((time.monotonic() - started) * 1000 / len(go))
             _record_chunk(go, results, token=token, latency_ms=latency, batch=batch)
+            _forget_gone_subscriptions(go, results)
 
 
 def _first_clicks(messages: list[Message]) -> dict[tuple[int, int], dt.datetime | None]:

@@ -33,11 +33,30 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
     WHATSAPP = "whatsapp", _("WhatsApp")
     AMAZON = "amazon", _("Amazon Request a Review")
+    PUSH = "push", _("App push")
+    WEB_PUSH = "web_push", _("Web push")
 
+
+# Push steps reach the buyer's registered device (orders.PushSubscription of this kind), not an address.
+PUSH_CHANNELS = {"push": "fcm", "web_push": "web_push"}
 
 # The names other apps use for the same channel.
-TEMPLATE_CHANNEL = {"email": "email", "sms": "sms", "whatsapp": "whatsapp", "amazon": "amazon_solicitation"}
-BILLING_CHANNEL = {"email": "email", "sms": "sms", "whatsapp": "whatsapp", "amazon": "amazon_solicitation"}
+TEMPLATE_CHANNEL = {
+    "email": "email",
+    "sms": "sms",
+    "whatsapp": "whatsapp",
+    "amazon": "amazon_solicitation",
+    "push": "push",
+    "web_push": "push",
+}
+BILLING_CHANNEL = {
+    "email": "email",
+    "sms": "sms",
+    "whatsapp": "whatsapp",
+    "amazon": "amazon_solicitation",
+    "push": "push",
+    "web_push": "push",
+}
 
 
 class Purpose(models.TextChoices):

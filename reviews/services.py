@@ -35,6 +35,7 @@ from .models import (
     CAMPAIGN_TRANSITIONS,
     DELIVERY_PURPOSES,
     NOTICE_PURPOSES,
+    PUSH_CHANNELS,
     Campaign,
     CampaignStatus,
     Message,
@@ -95,7 +96,12 @@ def _validate_steps(merchant, steps: Sequence[dict]) -> None:
         account = step["account"]
         if not isinstance(account, ChannelAccount) or account.merchant_id != merchant.pk:
             raise ValidationError({"plan": _("A channel account of another merchant cannot be used.")})
-        if account.kind != "outbox" and account.channel != step["channel"]:
+        if step["channel"] in PUSH_CHANNELS:
+            # an app push step needs an FCM account, a web push step a VAPID (web push) account
+            wrong = account.kind != PUSH_CHANNELS[step["channel"]]
+        else:
+            wrong = account.kind != "outbox" and account.channel != step["channel"]
+        if wrong:
             raise ValidationError(
                 {"plan": _("%(account)s cannot send %(channel)s.") % {"account": account, "channel": step["channel"]}}
             )

@@ -24,6 +24,8 @@ DEFAULT_PRICES = [
     ("whatsapp", "*", "utility", "0.02"),
     ("amazon_solicitation", "*", "marketing", "0"),
     ("amazon_solicitation", "*", "utility", "0"),
+    ("push", "*", "marketing", "0.0002"),
+    ("push", "*", "utility", "0.0002"),
 ]
 
 

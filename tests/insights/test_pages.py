@@ -30,18 +30,19 @@ def _svgs(html: str) -> list[str]:
     return re.findall(r"<svg.*?</svg>", html, flags=re.S)
 
 
-def test_report_page_shows_three_charts_with_titles_and_no_script_or_inline_style(filled, client_a):
+def test_report_page_shows_four_charts_with_titles_and_no_script_or_inline_style(filled, client_a):
     response = client_a.get(reverse("insights:reports"))
     assert response.status_code == 200
     html = response.content.decode()
     svgs = _svgs(html)
-    assert len(svgs) == 3
+    assert len(svgs) == 4
     for svg in svgs:
         assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg
         assert "<script" not in svg and "style=" not in svg
     assert "Sends and outcomes over time" in svgs[0]
     assert "Funnel" in svgs[1] and "Planned: 8" in svgs[1] and "Opened: 3" in svgs[1]
     assert "Costs by country (USD)" in svgs[2] and "US: 1.50" in svgs[2]
+    assert "Sent by channel" in svgs[3] and "Insert cards: scans: 0" in svgs[3]
     assert "Spring reviews" in html  # the campaign table
     assert "unsafe-inline" not in response["Content-Security-Policy"].split("script-src")[1].split(";")[0]
 
