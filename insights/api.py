@@ -49,7 +49,7 @@ class ReportView(MerchantScopedGenericAPIView):
     """GET /api/v1/insights/report?dimension=channel&campaign=&channel=&country=&date_from=&date_to=&period=
 
     One table of the report (the same numbers as the report page and its CSV), with the total.
-    Without dates: the last 30 days.
+    Without dates: the last 30 days; without `dimension`: per campaign.
     """
 
     queryset = Campaign.objects.all()
@@ -57,7 +57,7 @@ class ReportView(MerchantScopedGenericAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("dimension", str, enum=list(DIMENSIONS), required=True),
+            OpenApiParameter("dimension", str, enum=list(DIMENSIONS), required=False, default="campaign"),
             OpenApiParameter("campaign", int),
             OpenApiParameter("channel", str),
             OpenApiParameter("country", str),
@@ -69,7 +69,7 @@ class ReportView(MerchantScopedGenericAPIView):
     )
     def get(self, request):
         merchant = self.merchant
-        dimension = request.query_params.get("dimension", "")
+        dimension = request.query_params.get("dimension", "campaign")
         if dimension not in DIMENSIONS:
             raise ValidationError({"detail": f"dimension must be one of: {', '.join(DIMENSIONS)}"})
         params = request.query_params.copy()
