@@ -51,6 +51,13 @@ class PlanStepSerializer(serializers.Serializer):
     template_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
 
 
+@extend_schema_serializer(component_name="PlanStepOutput")
+class PlanStepOutputSerializer(PlanStepSerializer):
+    """What is stored: the editor and admin may number steps past the API's input bound."""
+
+    position = serializers.IntegerField(min_value=0)
+
+
 class VariantSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=40)
     weight = serializers.IntegerField(min_value=1, max_value=1000, default=1)
@@ -79,7 +86,7 @@ class CampaignViewSet(
             model = Campaign
             fields = ["id", "status", "stores", *CAMPAIGN_FIELDS, "plan", "variants", "created_at", "updated_at"]
 
-        @extend_schema_field(PlanStepSerializer(many=True))
+        @extend_schema_field(PlanStepOutputSerializer(many=True))
         def get_plan(self, obj):
             return [
                 {"country": s.country, "position": s.position, "channel": s.channel, "account": s.account_id,
