@@ -80,9 +80,11 @@ def _load_one(ctx, key: str) -> str:
         variants=[{"name": "A", "weight": 1}, {"name": "B", "weight": 1}],
     )
     reviews.set_campaign_status(campaign=campaign, status=CampaignStatus.ACTIVE)
+    push = ChannelAccount.objects.for_merchant(merchant).filter(kind="web_push").first()
     sent = build_history(
-        campaign=campaign, orders=_orders(merchant, key), account=account, recent=RECENT, seed=f"insights-{key}"
-    )
+        campaign=campaign, orders=_orders(merchant, key), account=account, recent=RECENT, seed=f"insights-{key}",
+        push_account=push, push_share=0.3,
+    )  # fmt: skip
     rng = random.Random(f"opens-{key}")
     delivered = [m for m in sent if m.delivered_at is not None]
     opens = [
@@ -94,7 +96,7 @@ def _load_one(ctx, key: str) -> str:
             message_ref=m.ref,
         )
         for m in delivered
-        if rng.random() < 0.3
+        if m.channel == "email" and rng.random() < 0.3
     ]
     recent = [m for m in delivered if m.sent_at > timezone.now() - dt.timedelta(hours=20)]
     complaints = [

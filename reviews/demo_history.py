@@ -25,10 +25,13 @@ CLICK_RATES = {"A": 0.07, "B": 0.12, "": 0.09}
 
 
 def build_history(
-    *, campaign: Campaign, orders: Sequence, account, days: int = 28, recent: int = 0, seed: str = "demo"
-) -> list[Message]:
+    *, campaign: Campaign, orders: Sequence, account, days: int = 28, recent: int = 0, seed: str = "demo",
+    push_account=None, push_share: float = 0.0,
+) -> list[Message]:  # fmt: skip
     """One first-step message per order: held out, or sent over the last `days` days (the last `recent`
-    orders within the last 24 hours). Returns the sent messages."""
+    orders within the last 24 hours). With a web push account, about `push_share` of the older messages went
+    out as web push (the plan's first step), so the reports show push beside email. Returns the sent
+    messages."""
     rng = random.Random(seed)
     now = timezone.now()
     variants = list(campaign.variants.all())
@@ -39,6 +42,7 @@ def build_history(
             at = now - dt.timedelta(minutes=rng.randint(5, 23 * 60))
         else:
             at = now - dt.timedelta(days=rng.randint(1, days - 1), minutes=rng.randint(0, 1439))
+        by_push = push_account is not None and index < len(orders) - recent and rng.random() < push_share
         message = Message(
             merchant_id=campaign.merchant_id,
             campaign=campaign,
@@ -46,8 +50,8 @@ def build_history(
             buyer_id=order.buyer_id,
             step=1,
             country=(order.ship_country or "").upper(),
-            channel="email",
-            account=account,
+            channel="web_push" if by_push else "email",
+            account=push_account if by_push else account,
             send_at=at,
         )
         if assignment.held_out:

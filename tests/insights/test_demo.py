@@ -28,6 +28,11 @@ def test_demo_trips_a_breaker_from_complaint_events_and_has_results_to_show():
         assert Notice.objects.filter(merchant=merchant, kind="breaker_trip").exists()
         total = selectors.totals(merchant, selectors.recent_filter(30, merchant=merchant))
         assert total.sent > 300 and total.review_clicks > 0 and total.opened > 0 and total.complaints == 3
+        sent_by_channel = {
+            row.key: row.sent
+            for row in selectors.report(merchant, selectors.recent_filter(30, merchant=merchant), "channel")
+        }
+        assert sent_by_channel.get("email", 0) > 0 and sent_by_channel.get("web_push", 0) > 0  # push beside email
         # sent messages are billed through billing's services (until a demo merchant's budget cap stops them)
         assert UsageRecord.objects.filter(merchant=merchant).exists()
         assert [v.name for v in selectors.ab_results(campaign)] == ["A", "B"]
