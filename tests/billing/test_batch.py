@@ -1,6 +1,5 @@
 """The batch API dispatch uses: `authorize_sends` / `record_usages`, one wallet lock per batch per merchant."""
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -11,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from billing import selectors, services
 from billing.models import DenyReason, LedgerEntry, Reservation, SpendCounter, UsageRecord, Wallet
 from billing.services import SendRequest, Usage
+from tests.concurrency import race
 from tests.factories.billing import BudgetCapFactory, fund, new_ref, price_book_with
 
 
@@ -126,29 +126,6 @@ def test_a_batch_costs_the_same_number_of_queries_whatever_its_size(alice, price
 
 
 # --- many workers, one budget (transactional: every thread commits for real) -------------------------------
-
-
-def race(worker, workers):
-    barrier = threading.Barrier(workers)
-    results, errors = [None] * workers, []
-
-    def run(index):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = worker(index)
-        except Exception as exc:  # noqa: BLE001  (reported by the test)
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a worker hung"
-    assert not errors, errors
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,45 +6,20 @@ authorisations against room for 20 messages; overshoot must be 0.
 """
 
 import random
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from billing import selectors, services
 from billing.models import DenyReason, Reservation, SpendCounter, UsageRecord, Wallet
+from tests.concurrency import race
 from tests.factories.billing import BudgetCapFactory, fund, new_ref, price_book_with
 
 WORKERS = 20
 ATTEMPTS_PER_WORKER = 10
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(worker, workers=WORKERS):
-    """Run `worker(index)` in `workers` threads released together; returns their results and errors."""
-    barrier = threading.Barrier(workers)
-    results, errors = [None] * workers, []
-
-    def run(index):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = worker(index)
-        except Exception as exc:  # noqa: BLE001  (reported by the test)
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a worker hung"
-    assert not errors, errors
-    return results
 
 
 def test_twenty_workers_racing_for_the_last_of_a_monthly_cap_never_overshoot(alice):
@@ -68,7 +43,7 @@ def test_twenty_workers_racing_for_the_last_of_a_monthly_cap_never_overshoot(ali
             )
         return outcomes
 
-    outcomes = [o for batch in race(worker) for o in batch]
+    outcomes = [o for batch in race(worker, WORKERS) for o in batch]
     granted = [o for o in outcomes if o.ok]
     refused = [o for o in outcomes if not o.ok]
     reserved = sum((o.amount for o in granted), Decimal("0"))
@@ -94,7 +69,7 @@ def test_twenty_workers_racing_for_the_last_of_a_monthly_cap_never_overshoot(ali
         services.record_usage(message_ref=ref, sent=sent)  # a retry of the same call
         return sent
 
-    race(settle)
+    race(settle, WORKERS)
     spent = UsageRecord.objects.aggregate(s=Sum("amount"))["s"]
     assert UsageRecord.objects.count() == 10 and spent == Decimal("0.50")
     wallet = Wallet.objects.get(merchant=alice.merchant)
@@ -125,7 +100,7 @@ def test_racing_workers_with_mixed_sizes_never_spend_more_than_the_balance_or_da
             results.append(auth)
         return results
 
-    outcomes = [o for batch in race(worker) for o in batch]
+    outcomes = [o for batch in race(worker, WORKERS) for o in batch]
     spent = UsageRecord.objects.aggregate(s=Sum("amount"))["s"] or Decimal("0")
     assert spent == sum((o.amount for o in outcomes if o.ok), Decimal("0"))
     assert spent <= Decimal("0.63")

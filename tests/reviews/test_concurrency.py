@@ -6,45 +6,21 @@ by our message reference.
 """
 
 import email
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from channels.fakes.smtp import FakeSmtpServer
 from channels.models import OutboxMessage
 from reviews import dispatch, planning
 from reviews.codes import Code
 from reviews.models import Message, MessageStatus
+from tests.concurrency import race
 from tests.factories.channels import smtp_account
 from tests.factories.orders import BuyerFactory
 from tests.factories.reviews import CampaignFactory, PlanStepFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(worker, workers):
-    barrier = threading.Barrier(workers)
-    results, errors = [None] * workers, []
-
-    def run(index):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = worker(index)
-        except Exception as exc:  # noqa: BLE001  (reported by the test)
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert not any(t.is_alive() for t in threads), "a worker hung"
-    assert not errors, errors
-    return results
 
 
 def test_four_dispatchers_on_the_same_due_messages_send_each_exactly_once_over_smtp(shop, settings):
