@@ -242,6 +242,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(BROKER_DIR / "queue"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # the worker looks for the next message this often after each ack (the default 1 s holds two workers
+        # to two tasks a second, so a burst of delivery events delays the planner by minutes)
+        "polling_interval": 0.05,
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}

@@ -10,7 +10,6 @@ running (`bash scripts/run`) the orders delivered days ago become messages witho
 - Both: fulfilment notices (shipped, out for delivery, delivery problem, returned to sender) over every
   store, and for the English seller a repeat-purchase broadcast scheduled for tomorrow.
 
-Idempotent: campaigns are found by name and left as they are (edits made in the demo survive).
 Buyers' side: due orders are planned (nothing is sent here); a few buyers answer the satisfaction question
 (one unhappy, which opens a ticket), two raise problems on the help page and a few reviews come back (one by
 ASIN only). Once the worker has sent emails, the next load adds opens and review-link clicks.
@@ -112,6 +111,7 @@ def load(ctx) -> None:
     made += _notices(ctx, zh, en)
     made += _broadcast(ctx, en)
     ctx.write(f"reviews: {made} demo campaigns activated; beat plans them every minute, workers send")
+    _buyers_side(ctx)
 
 
 NOTICES = (
@@ -173,7 +173,6 @@ def _broadcast(ctx, en) -> int:
         data={"support_url": "https://shop.example.com/new"},
     )
     return 1
-    _buyers_side(ctx)
 
 
 HELP_TEXTS = {

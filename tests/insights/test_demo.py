@@ -10,7 +10,7 @@ from billing.models import UsageRecord
 from channels.models import DeliveryEvent
 from insights import selectors
 from insights.models import BreakerTrip, Notice
-from reviews.models import Campaign, CampaignStatus
+from reviews.models import Campaign, CampaignStatus, Message, ServiceRecoveryTicket
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,13 @@ def test_demo_trips_a_breaker_from_complaint_events_and_has_results_to_show():
             for row in selectors.report(merchant, selectors.recent_filter(30, merchant=merchant), "channel")
         }
         assert sent_by_channel.get("email", 0) > 0 and sent_by_channel.get("web_push", 0) > 0  # push beside email
+        # the buyers' side of the demo: planned review requests and tickets raised from the help page
+        assert (
+            Message.objects.filter(merchant=merchant, campaign__purpose="review_request")
+            .exclude(campaign__name__contains="A/B")
+            .exists()
+        )
+        assert ServiceRecoveryTicket.objects.filter(merchant=merchant, source="help_page").exists()
         # sent messages are billed through billing's services (until a demo merchant's budget cap stops them)
         assert UsageRecord.objects.filter(merchant=merchant).exists()
         assert [v.name for v in selectors.ab_results(campaign)] == ["A", "B"]
